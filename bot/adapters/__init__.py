@@ -1,0 +1,1 @@
+"""Platform adapters: translate platform events into drill engine calls and replies back."""

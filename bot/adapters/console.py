@@ -1,0 +1,124 @@
+"""The terminal chat: one local chat and member on the same engine, store and scheduler as the platforms.
+
+Reads commands line by line (a TTY or a pipe), prints replies, and shows the daily question when it
+falls due while the chat is open. `/answer` and `/grade` act on the most recent question shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from bot.app import App
+from bot.core.commands import parse_command
+from bot.core.messages import text
+from bot.core.progress import GRADES
+from bot.core.replies import Button, ChatRef, MemberRef, Reply
+from bot.scheduler import start_scheduler, stop_scheduler
+
+GRADE_SHORTCUTS = {"1": "knew", "2": "partly", "3": "missed"}
+_RESCHEDULING = ("subscribe", "schedule")
+
+
+class ConsoleChat:
+    """One terminal conversation: prints replies and remembers the buttons of the latest question."""
+
+    def __init__(self, app: App, out: TextIO, clock: Callable[[], datetime]):
+        settings = app.settings
+        self.app = app
+        self.out = out
+        self.clock = clock
+        self.chat = ChatRef(f"console:{settings.console_chat_id}", "console", "console", "console")
+        self.member = MemberRef(f"console:{settings.console_member_id}", settings.console_member_name, is_admin=True)
+        self.reveal: Button | None = None
+        self.grades: dict[str, Button] = {}
+
+    @property
+    def language(self) -> str:
+        """The chat's language."""
+        row = self.app.store.chat(self.chat.key)
+        return row["language"] if row else self.app.settings.default_language
+
+    def show(self, replies: list[Reply]) -> None:
+        """Print replies; a question's or answer's buttons become what /answer and /grade press."""
+        for reply in replies:
+            self.out.write(reply.text.rstrip() + "\n")
+            if reply.kind == "question":
+                self.reveal = next((b for b in reply.buttons if b.role == "reveal"), None)
+                self.grades = {}
+                self.out.write(text(self.language, "console_hint") + "\n")
+            elif reply.kind == "answer":
+                self.grades = {b.role: b for b in reply.buttons if b.role in GRADES}
+            self.out.write("\n")
+        self.out.flush()
+
+    async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
+        """The scheduler's Sender: the daily question appears in the terminal."""
+        self.show(replies)
+        return f"console:{replies[-1].delivery_id}" if replies else None
+
+    def ensure_subscribed(self) -> None:
+        """The first start subscribes the local chat to the default schedule."""
+        store, settings = self.app.store, self.app.settings
+        row = store.ensure_chat(self.chat.key, "console", "console", "console", settings.default_language, self.clock())
+        if row["status"] == "new":
+            self.show(self.handle("/subscribe"))
+
+    def handle(self, line: str) -> list[Reply]:
+        """One typed line -> the replies to print."""
+        now = self.clock()
+        typed = line.strip()
+        lang = self.language
+        if not typed:
+            return []
+        command = parse_command(typed)
+        if typed in GRADE_SHORTCUTS or (command and command.name == "grade"):
+            grade = GRADE_SHORTCUTS.get(typed) or (command.args[0].lower() if command.args else "")
+            if grade not in GRADES:
+                return [Reply(text(lang, "console_bad_grade"))]
+            if grade not in self.grades:
+                key = "console_reveal_first" if self.reveal else "console_nothing_shown"
+                return [Reply(text(lang, key))]
+            return self.app.drill.action(self.chat, self.member, self.grades[grade].payload, now)
+        if command and command.name == "answer":
+            if self.reveal is None:
+                return [Reply(text(lang, "console_nothing_shown"))]
+            return self.app.drill.action(self.chat, self.member, self.reveal.payload, now)
+        if command is None:
+            return [Reply(text(lang, "console_hint"))]
+        return self.app.drill.command(self.chat, self.member, typed, now)
+
+
+def _read_lines(queue: asyncio.Queue, loop: asyncio.AbstractEventLoop, stdin: TextIO) -> None:
+    """A daemon thread feeding stdin lines to the event loop (None at end of input); it never blocks exit."""
+    for line in iter(stdin.readline, ""):
+        loop.call_soon_threadsafe(queue.put_nowait, line)
+    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = sys.stdin,
+                      out: TextIO = sys.stdout) -> int:
+    """The console chat until end of input or /quit; returns the exit status."""
+    console = ConsoleChat(app, out, clock)
+    delivery = app.delivery({"console": console}, clock)
+    console.show([Reply(text(console.language, "welcome", p="/"))])
+    console.ensure_subscribed()
+    await delivery.sweep(clock())  # catch up on a question that fell due while the chat was closed
+    scheduler = start_scheduler(delivery, run_now=False)
+    queue: asyncio.Queue = asyncio.Queue()
+    threading.Thread(target=_read_lines, args=(queue, asyncio.get_running_loop(), stdin), daemon=True).start()
+    try:
+        while (line := await queue.get()) is not None:
+            if line.strip() in ("/quit", "/exit"):
+                break
+            console.show(console.handle(line))
+            command = parse_command(line)
+            if command and command.name in _RESCHEDULING:
+                await delivery.sweep(clock())  # a new schedule may already be due
+    finally:
+        await stop_scheduler(scheduler, delivery)
+    return 0

@@ -1,0 +1,189 @@
+"""Settings: config/settings.toml plus environment overrides. The only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from bot.core.schedule import Schedule, ScheduleError, parse_days, parse_time, parse_zone
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "settings.toml"
+LANGUAGES = ("ko", "en")
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names the key and where it came from."""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """Telegram connection: token, Bot API base URL, optional webhook."""
+
+    token: str
+    api_base_url: str
+    webhook_url: str | None
+    webhook_secret: str | None
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """Slack connection: bot token and either Socket Mode (app token) or HTTP mode (signing secret)."""
+
+    bot_token: str
+    app_token: str | None
+    signing_secret: str | None
+    api_url: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to start, already validated."""
+
+    config_file: Path
+    content_paths: tuple[Path, ...]
+    db_path: Path
+    default_schedule: Schedule
+    default_language: str
+    catch_up: timedelta
+    claim_lease: timedelta
+    max_concurrent_sends: int
+    console_chat_id: str
+    console_member_id: str
+    console_member_name: str
+    port: int
+    telegram: TelegramSettings | None
+    slack: SlackSettings | None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings file named by DRILL_CONFIG (default config/settings.toml) and the environment."""
+    env = os.environ if environ is None else environ
+    config_file = Path(env["DRILL_CONFIG"]).resolve() if env.get("DRILL_CONFIG") else DEFAULT_CONFIG
+    raw = _read_toml(config_file)
+    reader = _Reader(raw, config_file)
+
+    if env.get("DRILL_CONTENT"):
+        content_paths = tuple(Path(p).resolve() for p in env["DRILL_CONTENT"].split(os.pathsep) if p)
+    else:
+        content_paths = tuple(reader.path(p) for p in reader.get("content.paths", list, ["content"]))
+    db_path = Path(env["DRILL_DB"]).resolve() if env.get("DRILL_DB") else reader.path(
+        reader.get("store.path", str, "data/drill.db"))
+
+    schedule = Schedule(
+        at=reader.parsed("schedule.time", "09:00", parse_time),
+        zone=reader.parsed("schedule.zone", "Asia/Seoul", parse_zone),
+        days=reader.parsed("schedule.days", ["mon", "tue", "wed", "thu", "fri"],
+                           lambda days: parse_days(",".join(days) if isinstance(days, list) else days)),
+    )
+    language = reader.get("schedule.language", str, "ko")
+    if language not in LANGUAGES:
+        raise ConfigError(f"{config_file}: schedule.language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    catch_up_hours = reader.number("delivery.catch_up_hours", 6, low=0, high=23)
+    lease = reader.number("delivery.claim_lease_seconds", 120, low=5, high=3600)
+    concurrency = int(reader.number("delivery.max_concurrent_sends", 16, low=1, high=1000))
+
+    return Settings(
+        config_file=config_file,
+        content_paths=content_paths,
+        db_path=db_path,
+        default_schedule=schedule,
+        default_language=language,
+        catch_up=timedelta(hours=catch_up_hours),
+        claim_lease=timedelta(seconds=lease),
+        max_concurrent_sends=concurrency,
+        console_chat_id=reader.get("console.chat_id", str, "local"),
+        console_member_id=reader.get("console.member_id", str, "me"),
+        console_member_name=reader.get("console.member_name", str, "me"),
+        port=_port(env),
+        telegram=_telegram(env),
+        slack=_slack(env),
+    )
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: settings file not found (set DRILL_CONFIG or restore config/settings.toml)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+class _Reader:
+    """Typed look-ups of dotted keys in the parsed settings file, with errors naming key and file."""
+
+    def __init__(self, raw: dict, file: Path):
+        self.raw = raw
+        self.file = file
+
+    def _value(self, key: str, default):
+        section, _, name = key.partition(".")
+        table = self.raw.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{self.file}: [{section}] must be a table")
+        return table.get(name, default)
+
+    def get(self, key: str, kind: type, default):
+        value = self._value(key, default)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise ConfigError(f"{self.file}: {key} must be a {kind.__name__}, not {value!r}")
+        return value
+
+    def number(self, key: str, default: float, *, low: float, high: float) -> float:
+        value = self._value(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ConfigError(f"{self.file}: {key} must be a number from {low} to {high}, not {value!r}")
+        return value
+
+    def parsed(self, key: str, default, parse):
+        value = self._value(key, default)
+        try:
+            return parse(value)
+        except (ScheduleError, TypeError, AttributeError):
+            raise ConfigError(f"{self.file}: {key} is not valid: {value!r}") from None
+
+    def path(self, value: str) -> Path:
+        path = Path(value)
+        return path if path.is_absolute() else (PROJECT_ROOT / path)
+
+
+def _port(env: Mapping[str, str]) -> int:
+    value = env.get("PORT", "3000")
+    if not value.isdigit() or not 0 <= int(value) < 65536:
+        raise ConfigError(f"environment: PORT must be a port number, not {value!r}")
+    return int(value)
+
+
+def _telegram(env: Mapping[str, str]) -> TelegramSettings | None:
+    token = env.get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        return None
+    return TelegramSettings(
+        token=token,
+        api_base_url=env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot",
+        webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+        webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+    )
+
+
+def _slack(env: Mapping[str, str]) -> SlackSettings | None:
+    token = env.get("SLACK_BOT_TOKEN")
+    if not token:
+        return None
+    app_token = env.get("SLACK_APP_TOKEN") or None
+    signing_secret = env.get("SLACK_SIGNING_SECRET") or None
+    if not app_token and not signing_secret:
+        raise ConfigError("environment: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) "
+                          "nor SLACK_SIGNING_SECRET (HTTP mode) is")
+    return SlackSettings(
+        bot_token=token,
+        app_token=app_token,
+        signing_secret=signing_secret,
+        api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
+    )

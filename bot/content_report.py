@@ -1,0 +1,57 @@
+"""`python -m bot content check|show`: what the parser found in the notes, for people and for scripts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import TextIO
+
+from bot.bank import Bank
+from bot.core.content import normalise_question
+
+
+def check(bank: Bank, out: TextIO, err: TextIO, *, as_json: bool = False) -> int:
+    """Print questions per topic and every warning; return the exit status (1 when there are errors)."""
+    if as_json:
+        json.dump(_as_dict(bank), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        per_topic = Counter(question.topic for question in bank.questions)
+        width = max((len(topic) for topic in per_topic), default=0)
+        for topic, count in sorted(per_topic.items()):
+            out.write(f"  {topic:<{width}}  {count:>4}\n")
+        out.write(f"{len(bank.questions)} questions in {len(per_topic)} topics "
+                  f"from {len(bank.files)} file{'s' if len(bank.files) != 1 else ''}\n")
+        for warning in bank.warnings:
+            out.write(f"{warning}\n")
+        for error in bank.errors:
+            err.write(f"error: {error}\n")
+    return 1 if bank.errors or not bank.questions else 0
+
+
+def show(bank: Bank, query: str, out: TextIO) -> int:
+    """Print the questions whose id, topic or text matches `query`; 1 when nothing matches."""
+    needle = normalise_question(query)
+    matches = [
+        q for q in bank.questions
+        if q.id.startswith(query.strip()) or q.topic == query.strip()
+        or (needle and needle in normalise_question(q.question))
+    ]
+    for question in matches:
+        out.write(f"[{question.id}] ({question.topic}) {question.source}\n")
+        out.write(f"Q: {question.question}\n")
+        answer = "\n".join(f"   {line}" if line else "" for line in question.answer.splitlines())
+        out.write(f"A: {answer.lstrip()}\n\n")
+    out.write(f"{len(matches)} matching question{'s' if len(matches) != 1 else ''}\n")
+    return 0 if matches else 1
+
+
+def _as_dict(bank: Bank) -> dict:
+    return {
+        "questions": [
+            {"id": q.id, "question": q.question, "answer": q.answer, "topic": q.topic, "source": q.source}
+            for q in bank.questions
+        ],
+        "warnings": [{"path": w.path, "line": w.line, "message": w.message, "text": str(w)} for w in bank.warnings],
+        "errors": list(bank.errors),
+    }

@@ -1,0 +1,1 @@
+"""Pure domain code: content parsing, question choice, streaks, points, leaderboard, schedule maths."""

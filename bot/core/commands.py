@@ -1,0 +1,88 @@
+"""Turning what a member typed into a command name and arguments, and button payloads into actions.
+
+Both are pure and total: any text gives a result or None, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.progress import GRADES
+
+MAX_ARGUMENT_CHARS = 300
+COMMANDS = ("start", "help", "quiz", "streak", "leaderboard", "subscribe", "schedule", "unsubscribe", "topics")
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+_GRADE_CODES = {grade[0]: grade for grade in GRADES}  # k, p, m
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed command: its name and its whitespace-separated arguments."""
+
+    name: str
+    args: tuple[str, ...]
+    too_long: bool = False
+
+
+def parse_command(text: str) -> Command | None:
+    """'/schedule days mon-fri' -> Command('schedule', ('days', 'mon-fri')); None when not a command."""
+    match = _COMMAND.match(text.strip())
+    if not match:
+        return None
+    rest = match[2] or ""
+    return Command(name=match[1].lower(), args=tuple(rest.split()[:20]), too_long=len(rest) > MAX_ARGUMENT_CHARS)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press: reveal or grade, of a daily delivery or of a practice question."""
+
+    kind: str            # reveal, grade, practice_reveal, practice_grade
+    delivery_id: int | None = None
+    question_id: str | None = None
+    grade: str | None = None
+
+
+_DAILY_ACTION = re.compile(r"^(r|g):([0-9]{1,12})(?::([kpm]))?$")
+_PRACTICE_ACTION = re.compile(r"^(pr|pg):([0-9a-f]{16})(?::([kpm]))?$")
+
+
+def reveal_payload(delivery_id: int) -> str:
+    """Payload of a daily question's Show answer button."""
+    return f"r:{delivery_id}"
+
+
+def grade_payload(delivery_id: int, grade: str) -> str:
+    """Payload of a daily question's grade button."""
+    return f"g:{delivery_id}:{grade[0]}"
+
+
+def practice_reveal_payload(question_id: str) -> str:
+    """Payload of a practice question's Show answer button."""
+    return f"pr:{question_id}"
+
+
+def practice_grade_payload(question_id: str, grade: str) -> str:
+    """Payload of a practice question's grade button."""
+    return f"pg:{question_id}:{grade[0]}"
+
+
+def parse_action(payload: str) -> Action | None:
+    """A button payload back into an Action; None for anything malformed (forged or truncated)."""
+    if not isinstance(payload, str) or len(payload) > 64:
+        return None
+    match = _DAILY_ACTION.match(payload) or _PRACTICE_ACTION.match(payload)
+    if not match:
+        return None
+    code, ident, grade = match[1], match[2], match[3]
+    daily = code in ("r", "g")
+    if (code in ("g", "pg")) != (grade is not None):
+        return None
+    kind = {"r": "reveal", "g": "grade", "pr": "practice_reveal", "pg": "practice_grade"}[code]
+    return Action(
+        kind=kind,
+        delivery_id=int(ident) if daily else None,
+        question_id=None if daily else ident,
+        grade=_GRADE_CODES[grade] if grade else None,
+    )

@@ -1,0 +1,204 @@
+"""Every user-visible string, in Korean and English; each chat picks its language.
+
+Strings are markdown; `{p}` is how commands are typed on the chat's platform ('/' or '/quiz ').
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("ko", "en")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "welcome": {
+        "ko": "안녕하세요! Daily Drill은 매일 한 문제씩 보내 드리는 학습 봇입니다. 답을 떠올려 본 뒤 *정답 보기*로 "
+              "확인하고 스스로 채점하세요. 매일 채점하면 연속 기록과 점수가 쌓입니다.\n"
+              "시작하려면 `{p}subscribe` (예: `{p}subscribe 09:00 Asia/Seoul`).",
+        "en": "Hi! Daily Drill sends one study question a day. Think of your answer, tap *Show answer*, then grade "
+              "yourself. Grading every day builds your streak and earns points.\n"
+              "To start: `{p}subscribe` (e.g. `{p}subscribe 09:00 Asia/Seoul`).",
+    },
+    "welcome_subscribed": {
+        "ko": "안녕하세요! 이 대화방은 이미 매일 문제를 받고 있습니다. 바로 연습하려면 `{p}quiz`.",
+        "en": "Hi! This chat already gets a daily question. To practise right now: `{p}quiz`.",
+    },
+    "help": {
+        "ko": "명령어\n"
+              "`{p}quiz [주제]` 연습 문제\n"
+              "`{p}streak` 내 연속 기록\n"
+              "`{p}leaderboard [week|month|all|hide|show]` 순위표\n"
+              "`{p}subscribe [HH:MM] [시간대]` 매일 문제 받기\n"
+              "`{p}schedule time|zone|days|topics|language 값` 일정 바꾸기\n"
+              "`{p}unsubscribe` 그만 받기\n"
+              "`{p}topics` 주제 목록",
+        "en": "Commands\n"
+              "`{p}quiz [topic]` practice question\n"
+              "`{p}streak` your streak\n"
+              "`{p}leaderboard [week|month|all|hide|show]` leaderboard\n"
+              "`{p}subscribe [HH:MM] [zone]` get the daily question\n"
+              "`{p}schedule time|zone|days|topics|language VALUE` change the schedule\n"
+              "`{p}unsubscribe` stop\n"
+              "`{p}topics` topics",
+    },
+    "unknown_command": {
+        "ko": "모르는 명령어입니다. `{p}help`로 명령어 목록을 보세요.",
+        "en": "Unknown command. See `{p}help` for the list.",
+    },
+    "argument_too_long": {
+        "ko": "입력이 너무 깁니다. 예: `{p}schedule days mon-fri`",
+        "en": "That is too long. Example: `{p}schedule days mon-fri`",
+    },
+    "stale_button": {
+        "ko": "이 버튼은 더 이상 유효하지 않습니다.",
+        "en": "This button is no longer valid.",
+    },
+    "daily_question": {
+        "ko": "*오늘의 문제* ({date}, {topic})\n\n{question}",
+        "en": "*Today's question* ({date}, {topic})\n\n{question}",
+    },
+    "practice_question": {
+        "ko": "*연습 문제* ({topic})\n\n{question}",
+        "en": "*Practice* ({topic})\n\n{question}",
+    },
+    "show_answer": {"ko": "정답 보기", "en": "Show answer"},
+    "grade_knew": {"ko": "알았음", "en": "Knew it"},
+    "grade_partly": {"ko": "일부", "en": "Partly"},
+    "grade_missed": {"ko": "몰랐음", "en": "Missed"},
+    "answer": {
+        "ko": "*{question}*\n\n{answer}\n\n어땠나요?",
+        "en": "*{question}*\n\n{answer}\n\nHow did you do?",
+    },
+    "graded_on_time": {
+        "ko": "기록했습니다: {grade} (+{points}점). 연속 {streak}일.",
+        "en": "Recorded: {grade} (+{points}). Streak: {streak} days.",
+    },
+    "graded_late": {
+        "ko": "기록했습니다: {grade}. 다음 문제가 이미 나와서 점수는 없지만 복습 일정에 반영됩니다.",
+        "en": "Recorded: {grade}. The next question is already out, so no points, but it counts for your reviews.",
+    },
+    "grade_changed": {
+        "ko": "채점을 바꿨습니다: {grade} ({points}점). 연속 {streak}일.",
+        "en": "Grade changed: {grade} ({points} points). Streak: {streak} days.",
+    },
+    "practice_graded": {
+        "ko": "기록했습니다: {grade}. 다음 복습: {due}.",
+        "en": "Recorded: {grade}. Next review {due}.",
+    },
+    "in_minutes": {"ko": "{n}분 후", "en": "in {n} min"},
+    "in_hours": {"ko": "{n}시간 후", "en": "in {n} h"},
+    "in_days": {"ko": "{n}일 후", "en": "in {n} days"},
+    "no_eligible_questions": {
+        "ko": "오늘 보낼 문제가 없습니다 (주제: {topics}). `{p}schedule topics all`로 주제를 넓혀 보세요.",
+        "en": "No question to send today (topics: {topics}). Try `{p}schedule topics all`.",
+    },
+    "no_questions": {
+        "ko": "연습할 문제가 없습니다.",
+        "en": "There are no questions to practise.",
+    },
+    "topics": {
+        "ko": "주제\n{lines}\n이 대화방의 주제: {chosen}",
+        "en": "Topics\n{lines}\nThis chat's topics: {chosen}",
+    },
+    "topic_line": {"ko": "• {topic}: {n}문제", "en": "• {topic}: {n} questions"},
+    "all_topics": {"ko": "전체", "en": "all"},
+    "unknown_topic": {
+        "ko": "모르는 주제입니다: {value}. 주제: {topics}. 예: `{p}quiz docker`",
+        "en": "Unknown topic: {value}. Topics: {topics}. Example: `{p}quiz docker`",
+    },
+    "streak": {
+        "ko": "연속 기록: {current}일 (최고 {best}일)",
+        "en": "Streak: {current} days (best {best})",
+    },
+    "leaderboard_title": {"ko": "*순위표: {period}*", "en": "*Leaderboard: {period}*"},
+    "weekly_summary": {"ko": "*지난주 결과*", "en": "*Last week's results*"},
+    "period_week": {"ko": "이번 주", "en": "this week"},
+    "period_month": {"ko": "이번 달", "en": "this month"},
+    "period_all": {"ko": "전체", "en": "all time"},
+    "leaderboard_line": {
+        "ko": "{rank}. {name}: {points}점, 연속 {streak}일",
+        "en": "{rank}. {name}: {points} pts, streak {streak}",
+    },
+    "leaderboard_empty": {"ko": "아직 기록이 없습니다.", "en": "No grades yet."},
+    "leaderboard_hidden": {
+        "ko": "순위표에서 숨겼습니다. 다시 보이려면 `{p}leaderboard show`.",
+        "en": "You are hidden from the leaderboard. To show again: `{p}leaderboard show`.",
+    },
+    "leaderboard_shown": {"ko": "순위표에 다시 보입니다.", "en": "You are on the leaderboard again."},
+    "bad_period": {
+        "ko": "알 수 없는 기간입니다: {value}. 예: `{p}leaderboard month`",
+        "en": "Unknown period: {value}. Example: `{p}leaderboard month`",
+    },
+    "admins_only": {
+        "ko": "이 대화방의 일정은 관리자만 바꿀 수 있습니다.",
+        "en": "Only this chat's admins can change its schedule.",
+    },
+    "bad_subscribe": {
+        "ko": "사용법: `{p}subscribe [HH:MM] [시간대]`. 예: `{p}subscribe 09:00 Asia/Seoul`",
+        "en": "Usage: `{p}subscribe [HH:MM] [zone]`. Example: `{p}subscribe 09:00 Asia/Seoul`",
+    },
+    "bad_time": {
+        "ko": "잘못된 시간입니다: {value}. 예: `{p}subscribe 09:00`",
+        "en": "Invalid time: {value}. Example: `{p}subscribe 09:00`",
+    },
+    "bad_zone": {
+        "ko": "모르는 시간대입니다: {value}. 예: `{p}schedule zone Asia/Seoul`",
+        "en": "Unknown time zone: {value}. Example: `{p}schedule zone Europe/Berlin`",
+    },
+    "bad_days": {
+        "ko": "잘못된 요일입니다: {value}. 예: `{p}schedule days mon-fri`",
+        "en": "Invalid days: {value}. Example: `{p}schedule days mon,wed,fri`",
+    },
+    "bad_language": {
+        "ko": "지원하지 않는 언어입니다: {value}. 예: `{p}schedule language en`",
+        "en": "Unsupported language: {value}. Example: `{p}schedule language ko`",
+    },
+    "bad_schedule": {
+        "ko": "사용법: `{p}schedule time|zone|days|topics|language 값`. 예: `{p}schedule days mon-fri`",
+        "en": "Usage: `{p}schedule time|zone|days|topics|language VALUE`. Example: `{p}schedule time 08:30`",
+    },
+    "not_subscribed": {
+        "ko": "이 대화방은 구독 중이 아닙니다. `{p}subscribe`로 시작하세요.",
+        "en": "This chat is not subscribed. Start with `{p}subscribe`.",
+    },
+    "subscribed": {
+        "ko": "구독했습니다. 매주 {days} {at} ({zone}), 주제: {topics}. 다음 문제: {next}",
+        "en": "Subscribed: {days} at {at} ({zone}), topics: {topics}. Next question: {next}",
+    },
+    "schedule_now": {
+        "ko": "일정: {days} {at} ({zone}), 주제: {topics}, 언어: {language}. 다음 문제: {next}",
+        "en": "Schedule: {days} at {at} ({zone}), topics: {topics}, language: {language}. Next question: {next}",
+    },
+    "schedule_changed": {
+        "ko": "일정을 바꿨습니다: {days} {at} ({zone}), 주제: {topics}, 언어: {language}. 다음 문제: {next}",
+        "en": "Schedule changed: {days} at {at} ({zone}), topics: {topics}, language: {language}. Next question: {next}",
+    },
+    "schedule_saved_not_subscribed": {
+        "ko": "저장했습니다. 매일 문제를 받으려면 `{p}subscribe`.",
+        "en": "Saved. To get the daily question: `{p}subscribe`.",
+    },
+    "unsubscribed": {
+        "ko": "매일 문제를 그만 보냅니다. 기록은 남아 있습니다. 다시 시작: `{p}subscribe`",
+        "en": "Daily questions stopped. Your history is kept. To restart: `{p}subscribe`",
+    },
+    "console_hint": {
+        "ko": "(`/answer` 정답 보기, `/grade knew|partly|missed` 또는 `1`/`2`/`3` 채점, `/quit` 종료)",
+        "en": "(`/answer` to reveal, `/grade knew|partly|missed` or `1`/`2`/`3` to grade, `/quit` to leave)",
+    },
+    "console_nothing_shown": {
+        "ko": "아직 표시된 문제가 없습니다. `/quiz`로 연습 문제를 받아 보세요.",
+        "en": "No question shown yet. Try `/quiz` for a practice question.",
+    },
+    "console_bad_grade": {
+        "ko": "채점은 `/grade knew|partly|missed` 또는 `1`/`2`/`3`. 예: `/grade knew`",
+        "en": "Grade with `/grade knew|partly|missed` or `1`/`2`/`3`. Example: `/grade knew`",
+    },
+    "console_reveal_first": {
+        "ko": "먼저 `/answer`로 정답을 확인하세요.",
+        "en": "Reveal the answer first with `/answer`.",
+    },
+}
+
+
+def text(language: str, key: str, /, **values: object) -> str:
+    """The message `key` in `language` (falling back to English), filled in with `values`."""
+    entry = CATALOGUE[key]
+    values.setdefault("p", "/")
+    return entry.get(language, entry["en"]).format(**values)

@@ -1,0 +1,184 @@
+"""The daily delivery: which chats are due, claim, send, mark sent. Effectively once per chat and day.
+
+A delivery row (unique per chat and local date) is committed as a claim before anything is sent,
+and marked sent with the platform's message id after. A restart therefore never sends a day twice;
+a crash can only repeat the sends that were in flight, and a claim left unsent past the lease is
+sent again by a later sweep, so no day is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.core.choice import choose_daily_question
+from bot.core.schedule import Schedule, due_drill_days, local_date, parse_days, parse_time
+from bot.core.replies import Reply
+from bot.drill import Drill
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class PermanentSendError(Exception):
+    """The platform will never accept messages for this chat (blocked, kicked, archived...)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ChatMoved(Exception):
+    """The chat has a new id (a Telegram group upgraded to a supergroup)."""
+
+    def __init__(self, new_key: str):
+        super().__init__(new_key)
+        self.new_key = new_key
+
+
+class Sender(Protocol):
+    """What an adapter implements so the scheduler can deliver to its chats."""
+
+    async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
+        """Send the daily replies to `chat` (a stored chat row); return the question's message id.
+
+        Raise PermanentSendError or ChatMoved for those cases; any other exception is a transient
+        failure and the claim is retried after its lease."""
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    sent: int = 0
+    empty: int = 0
+    failed: int = 0
+    deactivated: int = 0
+    retried: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class DailyDelivery:
+    """Finds due chats and delivers their daily question through the sender of each platform."""
+
+    def __init__(self, store: Store, drill: Drill, senders: Mapping[str, Sender], *,
+                 catch_up: timedelta, lease: timedelta, max_concurrent: int = 16,
+                 clock: Callable[[], datetime] | None = None):
+        self.store = store
+        self.drill = drill
+        self.senders = dict(senders)
+        self.catch_up = catch_up
+        self.lease = lease
+        self.clock = clock
+        self._limit = asyncio.Semaphore(max_concurrent)
+        self._stopping = False
+        self._in_flight: set[asyncio.Task] = set()
+
+    def due(self, now: datetime, every_active: bool = False) -> list[tuple[dict, object]]:
+        """(chat row, local date) pairs due at `now` without a delivery; `every_active`: today for every
+        active chat, whatever its time (a manual push), still once per day."""
+        pending = []
+        for chat in self.store.active_chats():
+            if chat["platform"] not in self.senders:
+                continue
+            if every_active:
+                days = [local_date(now, chat["zone"])]
+            else:
+                plan = Schedule(parse_time(chat["at"]), chat["zone"], parse_days(chat["days"]) if chat["days"] else frozenset())
+                days = due_drill_days(plan, now, self.catch_up)
+            for day in days:
+                if not self.store.has_delivery(chat["key"], day):
+                    pending.append((chat, day))
+        return pending
+
+    async def sweep(self, now: datetime, every_active: bool = False) -> SweepReport:
+        """Deliver every due chat's question (and retry stale claims); returns what happened."""
+        report = SweepReport()
+        jobs = [self._deliver_new(chat, day, now, report) for chat, day in self.due(now, every_active)]
+        for claim in self.store.stale_claims(now - self.lease):
+            jobs.append(self._retry(claim, now, report))
+        await asyncio.gather(*(self._track(job) for job in jobs))
+        return report
+
+    async def tick(self) -> None:
+        """The scheduler's job: one sweep at the current time; errors are logged, never raised."""
+        if self._stopping:
+            return
+        try:
+            report = await self.sweep(self.clock())
+            if report.sent or report.failed or report.retried:
+                log.info("sweep: %s", report)
+        except Exception:
+            log.exception("delivery sweep failed; the next tick retries")
+
+    async def stop(self) -> None:
+        """Stop claiming; let the sends already in flight finish and be marked."""
+        self._stopping = True
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _track(self, job) -> None:
+        task = asyncio.ensure_future(job)
+        self._in_flight.add(task)
+        try:
+            await task
+        finally:
+            self._in_flight.discard(task)
+
+    async def _deliver_new(self, chat: dict, day, now: datetime, report: SweepReport) -> None:
+        async with self._limit:
+            if self._stopping:
+                report.skipped += 1
+                return
+            cycle, asked = self.store.current_cycle(chat["key"])
+            topics = frozenset(t for t in (chat["topics"] or "").split(",") if t)
+            eligible = [q["id"] for q in self.store.active_questions(topics or None)]
+            choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
+            question_id, cycle = choice if choice else (None, cycle)
+            delivery_id = self.store.claim_delivery(chat["key"], day, question_id, cycle, now)
+            if delivery_id is None:
+                return  # another sweep claimed it first
+            await self._send(chat, delivery_id, now, report)
+
+    async def _retry(self, claim: dict, now: datetime, report: SweepReport) -> None:
+        async with self._limit:
+            if self._stopping or not self.store.renew_claim(claim, now):
+                return
+            chat = self.store.chat(claim["chat"])
+            if chat["platform"] not in self.senders:
+                return
+            report.retried += 1
+            await self._send(chat, claim["id"], now, report)
+
+    async def _send(self, chat: dict, delivery_id: int, now: datetime, report: SweepReport) -> None:
+        replies = self.drill.daily_replies(chat["key"], delivery_id, now)
+        sender = self.senders[chat["platform"]]
+        try:
+            try:
+                message_id = await sender.send_daily(chat, replies)
+            except ChatMoved as moved:
+                self.store.move_chat(chat["key"], moved.new_key)
+                chat = self.store.chat(moved.new_key)
+                message_id = await sender.send_daily(chat, replies)
+        except PermanentSendError as error:
+            self.store.mark_failed(delivery_id, error.reason)
+            self.store.set_status(chat["key"], "inactive", error.reason, now)
+            report.failed += 1
+            report.deactivated += 1
+            log.warning("chat %s deactivated: %s", chat["key"], error.reason)
+            return
+        except Exception as error:  # transient: the claim stays and is retried after the lease
+            report.failed += 1
+            report.errors.append(f"{chat['key']}: {error!r}")
+            log.warning("send to %s failed, will retry after the lease: %r", chat["key"], error)
+            return
+        self.store.mark_sent(delivery_id, message_id, now)
+        if replies and replies[-1].kind == "question":
+            report.sent += 1
+        else:
+            report.empty += 1

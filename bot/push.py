@@ -1,0 +1,35 @@
+"""`python -m bot push`: one delivery sweep from the command line, now."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from bot.adapters.console import ConsoleChat
+from bot.app import App
+from bot.core.choice import choose_daily_question
+from bot.platforms import platform_senders
+
+
+async def push(app: App, now: datetime, *, dry_run: bool = False, every_active: bool = False) -> int:
+    """Deliver what is due (or, with every_active, today's question to every active chat); print a summary."""
+    console = ConsoleChat(app, sys.stdout, lambda: now)
+    senders = {"console": console, **platform_senders(app)}
+    delivery = app.delivery(senders, lambda: now)
+    if dry_run:
+        due = delivery.due(now, every_active=every_active)
+        for chat, day in due:
+            cycle, asked = app.store.current_cycle(chat["key"])
+            topics = frozenset(t for t in (chat["topics"] or "").split(",") if t)
+            eligible = [q["id"] for q in app.store.active_questions(topics or None)]
+            choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
+            question = app.store.question(choice[0])["question"] if choice else "(no eligible question)"
+            print(f"{chat['key']} {day.isoformat()}: {question}")
+        print(f"dry run: {len(due)} chat(s) due, nothing sent")
+        return 0
+    report = await delivery.sweep(now, every_active=every_active)
+    print(f"sent {report.sent}, notices {report.empty}, failed {report.failed} "
+          f"(deactivated {report.deactivated}), retried {report.retried}")
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return 1 if report.failed > report.deactivated else 0

@@ -1,0 +1,415 @@
+"""The SQLite store (sqlite-utils): schema migrations, WAL, and the question bank sync.
+
+One file holds everything the bot must not lose: the bank, chats and their schedules, deliveries,
+grades and spaced-repetition cards. Every multi-row change runs inside `db.atomic()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.core.content import Question
+from bot.core.practice import CardState
+
+migrations = Migrations("daily_drill")
+
+
+@migrations()
+def m001_questions(db: Database) -> None:
+    """The question bank: active questions are asked; retired ones stay for history."""
+    db["questions"].create(
+        {
+            "id": str,
+            "question": str,
+            "answer": str,
+            "topic": str,
+            "source": str,
+            "position": int,
+            "active": int,
+            "added_at": str,
+            "updated_at": str,
+            "retired_at": str,
+        },
+        pk="id",
+        not_null={"question", "answer", "topic", "source", "active", "added_at", "updated_at"},
+    )
+    db["questions"].create_index(["active", "topic"])
+
+
+# One statement per item: executescript() would commit in the middle of the migration's transaction.
+DRILL_SCHEMA = (
+    """
+    create table chats (
+        key text primary key,           -- platform:id, e.g. telegram:-1001, slack:C123, console:local
+        platform text not null,
+        kind text not null,             -- private, group, channel, console
+        title text,
+        status text not null default 'new',   -- new, active, stopped, inactive
+        reason text,                    -- why the bot stopped delivering (blocked, archived, ...)
+        at text, zone text, days text, topics text not null default '', language text,
+        subscribed_by text,
+        seed integer not null,
+        created_at text not null,
+        updated_at text not null
+    )
+    """,
+    """
+    create index chats_status on chats(status)
+    """,
+    """
+    create table members (
+        key text primary key,           -- platform:user id
+        name text not null default '',
+        hidden integer not null default 0
+    )
+    """,
+    """
+    create table deliveries (
+        id integer primary key,
+        chat text not null references chats(key) on update cascade,
+        local_date text not null,
+        question_id text references questions(id),
+        cycle integer not null default 0,
+        status text not null,           -- claimed, sent, empty (no eligible question), failed
+        claimed_at text not null,
+        sent_at text,
+        message_id text,
+        answer_message_id text,         -- where a group reveal was posted, so it is posted once
+        error text,
+        unique (chat, local_date)
+    )
+    """,
+    """
+    create index deliveries_status on deliveries(status, claimed_at)
+    """,
+    """
+    create table grades (
+        delivery_id integer not null references deliveries(id),
+        member text not null references members(key),
+        grade text not null,            -- knew, partly, missed
+        points integer not null,
+        on_time integer not null,
+        card_before text,               -- the member's card before this grade, so a changed grade replaces it
+        graded_at text not null,
+        primary key (delivery_id, member)
+    )
+    """,
+    """
+    create index grades_member on grades(member)
+    """,
+    """
+    create table cards (
+        member text not null references members(key),
+        question_id text not null references questions(id),
+        card text not null,             -- fsrs Card as JSON
+        due text not null,
+        stability real,
+        reviews integer not null default 0,
+        updated_at text not null,
+        primary key (member, question_id)
+    )
+    """,
+    """
+    create index cards_due on cards(member, due)
+    """,
+)
+
+
+@migrations()
+def m002_drill(db: Database) -> None:
+    """Chats with their schedules, members, the delivery log, grades and spaced-repetition cards."""
+    for statement in DRILL_SCHEMA:
+        db.execute(statement)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a bank sync changed."""
+
+    added: int
+    updated: int
+    retired: int
+    unchanged: int
+
+    @property
+    def changed(self) -> bool:
+        """True when the sync wrote anything."""
+        return bool(self.added or self.updated or self.retired)
+
+
+def open_database(path: Path | str) -> Database:
+    """Open (creating if needed) the SQLite file, switch on WAL and apply pending migrations."""
+    if str(path) == ":memory:":
+        db = Database(sqlite3.connect(":memory:"))
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A generous busy timeout: a second process (a `push` beside the running bot) waits its turn.
+        db = Database(sqlite3.connect(str(path), timeout=30))
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    migrations.apply(db)
+    return db
+
+
+class Store:
+    """Queries and changes the bot makes, each one a short transaction."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    # -- the question bank -------------------------------------------------
+
+    def sync_bank(self, questions: list[Question], now: datetime) -> SyncReport:
+        """Make the stored bank match `questions`: add new, update changed, retire removed."""
+        stamp = now.isoformat()
+        table = self.db["questions"]
+        stored = {row["id"]: row for row in table.rows}
+        added = updated = retired = unchanged = 0
+        with self.db.atomic():
+            for position, question in enumerate(questions):
+                fields = {
+                    "question": question.question,
+                    "answer": question.answer,
+                    "topic": question.topic,
+                    "source": question.source,
+                    "position": position,
+                    "active": 1,
+                    "retired_at": None,
+                }
+                row = stored.get(question.id)
+                if row is None:
+                    table.insert({"id": question.id, **fields, "added_at": stamp, "updated_at": stamp})
+                    added += 1
+                elif any(row[key] != value for key, value in fields.items()):
+                    table.update(question.id, {**fields, "updated_at": stamp})
+                    updated += 1
+                else:
+                    unchanged += 1
+            current = {question.id for question in questions}
+            for question_id, row in stored.items():
+                if question_id not in current and row["active"]:
+                    table.update(question_id, {"active": 0, "retired_at": stamp, "updated_at": stamp})
+                    retired += 1
+        return SyncReport(added=added, updated=updated, retired=retired, unchanged=unchanged)
+
+    def active_questions(self, topics: frozenset[str] | None = None) -> list[dict]:
+        """Active questions in bank order, optionally only those in `topics`."""
+        rows = self.db.query("select * from questions where active = 1 order by position")
+        return [row for row in rows if not topics or row["topic"] in topics]
+
+    def question(self, question_id: str) -> dict | None:
+        """One question by id, active or retired."""
+        rows = list(self.db.query("select * from questions where id = ?", [question_id]))
+        return rows[0] if rows else None
+
+    def topics(self) -> dict[str, int]:
+        """Active questions per topic."""
+        rows = self.db.query(
+            "select topic, count(*) as n from questions where active = 1 group by topic order by topic")
+        return {row["topic"]: row["n"] for row in rows}
+
+    # -- chats and members ---------------------------------------------------
+
+    def ensure_chat(self, key: str, platform: str, kind: str, title: str, language: str, now: datetime) -> dict:
+        """The chat's row, created (not subscribed) on first contact."""
+        row = self.chat(key)
+        if row is None:
+            stamp = now.isoformat()
+            seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+            self.db.execute(
+                "insert or ignore into chats (key, platform, kind, title, status, language, seed, created_at, updated_at)"
+                " values (?, ?, ?, ?, 'new', ?, ?, ?, ?)", [key, platform, kind, title, language, seed, stamp, stamp])
+            row = self.chat(key)
+        return row
+
+    def chat(self, key: str) -> dict | None:
+        """One chat by key."""
+        rows = list(self.db.query("select * from chats where key = ?", [key]))
+        return rows[0] if rows else None
+
+    def subscribe(self, key: str, *, at: str, zone: str, days: str, by: str, now: datetime) -> None:
+        """Make the chat active with this schedule (also reactivates a stopped or deactivated chat)."""
+        self.db.execute(
+            "update chats set status = 'active', reason = null, at = ?, zone = ?, days = ?, subscribed_by = ?,"
+            " updated_at = ? where key = ?", [at, zone, days, by, now.isoformat(), key])
+
+    def update_chat(self, key: str, fields: dict, now: datetime) -> None:
+        """Change schedule fields (at, zone, days, topics, language)."""
+        allowed = {"at", "zone", "days", "topics", "language", "title", "kind"}
+        if not set(fields) <= allowed:
+            raise ValueError(f"not chat fields: {set(fields) - allowed}")
+        self.db["chats"].update(key, {**fields, "updated_at": now.isoformat()})
+
+    def set_status(self, key: str, status: str, reason: str | None, now: datetime) -> None:
+        """Mark a chat active, stopped (by its members) or inactive (the platform refused, with the reason)."""
+        self.db["chats"].update(key, {"status": status, "reason": reason, "updated_at": now.isoformat()})
+
+    def active_chats(self) -> list[dict]:
+        """Every chat that receives the daily question."""
+        return list(self.db.query("select * from chats where status = 'active' order by key"))
+
+    def ensure_member(self, key: str, name: str) -> None:
+        """Record a member (and their latest display name)."""
+        self.db.execute(
+            "insert into members (key, name) values (?, ?) on conflict(key) do update set name = excluded.name"
+            " where members.name != excluded.name", [key, name])
+
+    def set_hidden(self, key: str, hidden: bool) -> None:
+        """Take a member off leaderboards, or put them back."""
+        self.db.execute("update members set hidden = ? where key = ?", [int(hidden), key])
+
+    def hidden_members(self, chat_key: str) -> set[str]:
+        """Members who asked to be left off leaderboards."""
+        return {row["key"] for row in self.db.query("select key from members where hidden = 1")}
+
+    # -- deliveries ----------------------------------------------------------
+
+    def claim_delivery(self, chat_key: str, day: date, question_id: str | None, cycle: int, now: datetime) -> int | None:
+        """Claim the chat's drill day before sending; None when it is already claimed (by anyone)."""
+        status = "claimed" if question_id else "empty"
+        cursor = self.db.execute(
+            "insert or ignore into deliveries (chat, local_date, question_id, cycle, status, claimed_at)"
+            " values (?, ?, ?, ?, ?, ?)", [chat_key, day.isoformat(), question_id, cycle, status, now.isoformat()])
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def has_delivery(self, chat_key: str, day: date) -> bool:
+        """Whether the chat's drill day was already claimed or sent."""
+        return bool(list(self.db.query("select 1 from deliveries where chat = ? and local_date = ?",
+                                       [chat_key, day.isoformat()])))
+
+    def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime) -> None:
+        """Record that the daily question went out, with the platform's message id."""
+        self.db.execute("update deliveries set status = case when status = 'empty' then 'empty' else 'sent' end,"
+                        " sent_at = ?, message_id = ?, error = null where id = ?",
+                        [now.isoformat(), message_id, delivery_id])
+
+    def mark_failed(self, delivery_id: int, error: str) -> None:
+        """A permanent send error: the day is recorded as failed, with the reason."""
+        self.db.execute("update deliveries set status = 'failed', error = ? where id = ?", [error[:500], delivery_id])
+
+    def stale_claims(self, older_than: datetime) -> list[dict]:
+        """Claims never marked sent whose lease ran out (the sender crashed or stopped mid-send)."""
+        return list(self.db.query(
+            "select d.* from deliveries d join chats c on c.key = d.chat where d.status = 'claimed'"
+            " and d.claimed_at < ? and c.status = 'active' order by d.id", [older_than.isoformat()]))
+
+    def renew_claim(self, delivery: dict, now: datetime) -> bool:
+        """Take over a stale claim; False when another sweep took it first."""
+        cursor = self.db.execute(
+            "update deliveries set claimed_at = ? where id = ? and status = 'claimed' and claimed_at = ?",
+            [now.isoformat(), delivery["id"], delivery["claimed_at"]])
+        return cursor.rowcount == 1
+
+    def delivery(self, delivery_id: int) -> dict | None:
+        """One delivery by id."""
+        rows = list(self.db.query("select * from deliveries where id = ?", [delivery_id]))
+        return rows[0] if rows else None
+
+    def current_cycle(self, chat_key: str) -> tuple[int, set[str]]:
+        """The chat's current question cycle and the questions already asked in it."""
+        (cycle,) = self.db.execute("select coalesce(max(cycle), 0) from deliveries where chat = ?", [chat_key]).fetchone()
+        asked = {row["question_id"] for row in self.db.query(
+            "select question_id from deliveries where chat = ? and cycle = ? and question_id is not null",
+            [chat_key, cycle])}
+        return cycle, asked
+
+    # -- drill days, grades, cards ---------------------------------------------
+
+    def drill_days(self, chat_key: str, since: date | None = None, before: date | None = None) -> list[date]:
+        """The chat's drill days (a question was delivered), oldest first."""
+        rows = self.db.execute(
+            "select local_date from deliveries where chat = ? and question_id is not null and status in ('claimed', 'sent')"
+            " and local_date >= ? and local_date < ? order by local_date",
+            [chat_key, since.isoformat() if since else "", before.isoformat() if before else "9999"]).fetchall()
+        return [date.fromisoformat(row[0]) for row in rows]
+
+    def latest_drill_day(self, chat_key: str) -> dict | None:
+        """The chat's most recent delivery of a question: grading it is on time."""
+        rows = list(self.db.query(
+            "select * from deliveries where chat = ? and question_id is not null and status in ('claimed', 'sent')"
+            " order by local_date desc limit 1", [chat_key]))
+        return rows[0] if rows else None
+
+    def completed_days(self, chat_key: str, member_key: str) -> set[date]:
+        """Drill days the member graded on time."""
+        rows = self.db.execute(
+            "select d.local_date from grades g join deliveries d on d.id = g.delivery_id"
+            " where d.chat = ? and g.member = ? and g.on_time = 1", [chat_key, member_key]).fetchall()
+        return {date.fromisoformat(row[0]) for row in rows}
+
+    def grade(self, delivery_id: int, member_key: str) -> dict | None:
+        """A member's grade for one delivery."""
+        rows = list(self.db.query("select * from grades where delivery_id = ? and member = ?", [delivery_id, member_key]))
+        return rows[0] if rows else None
+
+    def record_daily_grade(self, delivery_id: int, member_key: str, question_id: str, grade: str, points: int,
+                           on_time: bool, card_before: str | None, card: CardState, now: datetime) -> None:
+        """Store (or change) a member's grade of a daily question and their card, in one transaction."""
+        with self.db.atomic():
+            self.db.execute(
+                "insert into grades (delivery_id, member, grade, points, on_time, card_before, graded_at)"
+                " values (?, ?, ?, ?, ?, ?, ?) on conflict(delivery_id, member) do update set grade = excluded.grade,"
+                " points = excluded.points, on_time = excluded.on_time, graded_at = excluded.graded_at",
+                [delivery_id, member_key, grade, points, int(on_time), card_before, now.isoformat()])
+            self.put_card(member_key, question_id, card, now)
+
+    def points_by_member(self, chat_key: str, since: date | None = None, before: date | None = None) -> dict[str, tuple[str, int]]:
+        """member -> (name, points) for grades of the chat's drill days in [since, before)."""
+        rows = self.db.execute(
+            "select g.member, m.name, sum(g.points) from grades g join deliveries d on d.id = g.delivery_id"
+            " join members m on m.key = g.member where d.chat = ? and d.local_date >= ? and d.local_date < ?"
+            " group by g.member",
+            [chat_key, since.isoformat() if since else "", before.isoformat() if before else "9999"]).fetchall()
+        return {member: (name, points) for member, name, points in rows}
+
+    def card_json(self, member_key: str, question_id: str) -> str | None:
+        """The member's fsrs card for a question, if they have one."""
+        row = self.db.execute("select card from cards where member = ? and question_id = ?",
+                              [member_key, question_id]).fetchone()
+        return row[0] if row else None
+
+    def put_card(self, member_key: str, question_id: str, card: CardState, now: datetime) -> None:
+        """Store the member's card after a review."""
+        self.db.execute(
+            "insert into cards (member, question_id, card, due, stability, reviews, updated_at)"
+            " values (?, ?, ?, ?, ?, 1, ?) on conflict(member, question_id) do update set card = excluded.card,"
+            " due = excluded.due, stability = excluded.stability, reviews = cards.reviews + 1,"
+            " updated_at = excluded.updated_at",
+            [member_key, question_id, card.card_json, card.due.isoformat(), card.stability, now.isoformat()])
+
+    def cards(self, member_key: str) -> dict[str, tuple[datetime, float | None]]:
+        """question id -> (due, stability) of every card the member has."""
+        rows = self.db.execute("select question_id, due, stability from cards where member = ?", [member_key])
+        return {qid: (datetime.fromisoformat(due), stability) for qid, due, stability in rows}
+
+    def move_chat(self, old_key: str, new_key: str) -> None:
+        """A chat got a new id (Telegram supergroup upgrade): move it and its history in one transaction."""
+        with self.db.atomic():
+            existing = self.chat(new_key)
+            if existing is not None:
+                # The new id spoke to us before the move arrived: keep the old row, which holds the history.
+                self.db.execute("delete from chats where key = ? and not exists "
+                                "(select 1 from deliveries where chat = ?)", [new_key, new_key])
+            self.db.execute("update chats set key = ? where key = ?", [new_key, old_key])
+
+
+def backup_database(source: Path, target: Path) -> None:
+    """A consistent copy of the live database through SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(str(source), timeout=30) as live, sqlite3.connect(str(target)) as copy:
+        live.backup(copy)
+    live.close()
+    copy.close()
