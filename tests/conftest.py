@@ -1,8 +1,12 @@
 """Shared fixtures: a fresh store per test and a fixed instant."""
 
 from datetime import datetime, timezone
+
 import pytest
 
+from bot.app import build_app
+from bot.config import load_settings
+from bot.core.replies import ChatRef, MemberRef
 from bot.store import Store, open_database
 
 
@@ -18,3 +22,16 @@ def store(tmp_path):
 def now():
     """A fixed instant: Monday 2026-11-30 00:00 UTC (09:00 in Seoul)."""
     return datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def app(tmp_path, now):
+    """The real composition root on a temporary database and the project's own notes."""
+    built = build_app(load_settings({"DRILL_DB": str(tmp_path / "drill.db")}), now)
+    yield built
+    built.close()
+
+
+SEOUL_GROUP = ChatRef("console:team", "console", "group", "team")
+ADMIN = MemberRef("console:ann", "Ann", is_admin=True)
+MEMBER = MemberRef("console:bo", "Bo")

@@ -173,10 +173,7 @@ def render_answer(lines: list[str], *, html_breaks: bool = False) -> str:
             html_breaks = False
     text = textwrap.dedent("\n".join(line.rstrip() for line in lines))
     if html_breaks:
-        lines = text.split("\n")
-        code = code_flags(lines)
-        text = "\n".join(line if code[i] or line.lstrip().startswith("|") else _HTML_BREAK.sub("\n", line)
-                         for i, line in enumerate(lines))
+        text = _html_breaks_to_newlines(text.split("\n"))
     return text.strip()
 
 
@@ -216,6 +213,20 @@ def code_flags(lines: list[str]) -> bytearray:
             flags[index] = 1
             fence = opening[:2]
     return flags
+
+
+def _html_breaks_to_newlines(lines: list[str]) -> str:
+    """`<br>` and `<p>` outside code and tables as line breaks, without piling up blank lines."""
+    code = code_flags(lines)
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if code[index] or line.lstrip().startswith("|"):
+            out.append(line)
+            continue
+        for part in _HTML_BREAK.sub("\n", line).split("\n") if "<" in line else (line,):
+            if part.strip() or (out and out[-1].strip()):
+                out.append(part.rstrip())
+    return "\n".join(out)
 
 
 def _fence_opening(line: str) -> tuple[str, int, str] | None:

@@ -1,0 +1,158 @@
+"""The drill rules end to end through the engine and the store, with the clock passed in."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.core.commands import grade_payload, reveal_payload
+from conftest import ADMIN, MEMBER, SEOUL_GROUP
+from factories import RecordingSender
+
+
+def seoul(day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """An instant given as a November 2026 date and time in Seoul (UTC+9)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=timezone(timedelta(hours=9))).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def drill_day(app):
+    """Subscribe the group and give a function that delivers the question due at an instant."""
+    sender = RecordingSender()
+    delivery = app.delivery({"console": sender}, clock=None)
+    app.drill.command(SEOUL_GROUP, ADMIN, "/subscribe 09:00 Asia/Seoul", seoul(2))
+
+    async def deliver(at: datetime) -> int | None:
+        await delivery.sweep(at)
+        row = app.store.latest_drill_day(SEOUL_GROUP.key)
+        return row["id"] if row else None
+
+    deliver.sender = sender
+    return deliver
+
+
+def grade(app, member, delivery_id, which, at):
+    return app.drill.action(SEOUL_GROUP, member, grade_payload(delivery_id, which), at)
+
+
+async def test_two_members_grade_the_same_question_for_themselves(app, drill_day):
+    delivery_id = await drill_day(seoul(30))  # Monday
+    reveal = app.drill.action(SEOUL_GROUP, MEMBER, reveal_payload(delivery_id), seoul(30, 9, 5))
+    assert reveal[0].kind == "answer" and [b.role for b in reveal[0].buttons] == ["knew", "partly", "missed"]
+    grade(app, ADMIN, delivery_id, "knew", seoul(30, 9, 10))
+    grade(app, MEMBER, delivery_id, "missed", seoul(30, 9, 11))
+    assert app.store.points_by_member(SEOUL_GROUP.key) == {ADMIN.key: ("Ann", 3), MEMBER.key: ("Bo", 1)}
+    board = app.drill.command(SEOUL_GROUP, MEMBER, "/leaderboard", seoul(30, 10))[0]
+    assert not board.private
+    assert board.text.index("Ann") < board.text.index("Bo")
+
+
+async def test_a_second_tap_changes_the_grade(app, drill_day):
+    delivery_id = await drill_day(seoul(30))
+    grade(app, MEMBER, delivery_id, "missed", seoul(30, 9, 10))
+    reply = grade(app, MEMBER, delivery_id, "knew", seoul(30, 9, 12))[0]
+    assert reply.private
+    rows = list(app.store.db["grades"].rows)
+    assert [(r["grade"], r["points"]) for r in rows] == [("knew", 3)]
+    assert app.store.db["cards"].count == 1
+
+
+async def test_a_late_grade_earns_no_points_but_updates_spaced_repetition(app, drill_day):
+    monday = await drill_day(seoul(30))
+    await drill_day(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc))  # Tuesday's question is out
+    grade(app, MEMBER, monday, "knew", datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc))
+    (row,) = app.store.db["grades"].rows
+    assert (row["points"], row["on_time"]) == (0, 0)
+    assert app.store.db["cards"].count == 1
+    assert app.drill._streak(SEOUL_GROUP.key, MEMBER.key).current == 0
+
+
+async def test_a_streak_runs_across_the_weekend(app, drill_day):
+    days = [seoul(d) for d in (23, 24, 25, 26, 27)] + [datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)]
+    for day in days:
+        delivery_id = await drill_day(day)
+        grade(app, MEMBER, delivery_id, "partly", day + timedelta(minutes=30))
+    # Saturday and Sunday had no delivery at all.
+    assert app.store.drill_days(SEOUL_GROUP.key, since=seoul(28).date(), before=seoul(30).date()) == []
+    reply = app.drill.command(SEOUL_GROUP, MEMBER, "/streak", seoul(30, 12))[0]
+    assert "6" in reply.text and reply.private
+    assert app.drill._streak(SEOUL_GROUP.key, MEMBER.key).current == 6
+
+
+async def test_the_first_drill_day_of_a_week_brings_last_weeks_board(app, drill_day):
+    friday = await drill_day(seoul(27))
+    grade(app, MEMBER, friday, "knew", seoul(27, 10))
+    await drill_day(datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc))
+    _, monday_replies = drill_day.sender.sent[-1]
+    assert [r.kind for r in monday_replies] == ["board", "question"]
+    assert "Bo" in monday_replies[0].text
+    await drill_day(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc))
+    assert [r.kind for r in drill_day.sender.sent[-1][1]] == ["question"]
+
+
+async def test_buttons_are_checked_against_the_store(app, drill_day):
+    delivery_id = await drill_day(seoul(30))
+    other_chat = SEOUL_GROUP.__class__("console:other", "console", "group", "other")
+    for chat, payload in [(SEOUL_GROUP, "g:999999:k"), (SEOUL_GROUP, "r:abc"), (SEOUL_GROUP, "x" * 100),
+                          (other_chat, grade_payload(delivery_id, "knew")), (SEOUL_GROUP, "pg:0000000000000000:k")]:
+        reply = app.drill.action(chat, MEMBER, payload, seoul(30, 10))
+        assert len(reply) == 1 and reply[0].private
+    assert app.store.db["grades"].count == 0 and app.store.db["cards"].count == 0
+
+
+def snapshot(app):
+    return [list(app.store.db[table].rows) for table in ("chats", "deliveries", "grades", "cards")]
+
+
+@pytest.mark.parametrize("typed", [
+    "/subscribe 25:00", "/schedule zone Mars/Olympus", "/schedule days funday", "/schedule topics astrology",
+    "/quiz astrology", "/schedule time", "/schedule", "/leaderboard forever", "/subscribe 09:00 UTC extra",
+    "/schedule language fr", "/subscribe " + "9" * 10_000, "/schedule days " + "x" * 10_000, "/nonsense",
+])
+async def test_bad_input_gets_one_line_with_an_example_and_changes_nothing(app, drill_day, typed):
+    await drill_day(seoul(30))
+    before = snapshot(app)
+    replies = app.drill.command(SEOUL_GROUP, ADMIN, typed, seoul(30, 10))
+    assert len(replies) == 1
+    message = replies[0].text
+    assert "\n" not in message and len(message) < 200
+    assert "/" in message  # names a command to type
+    assert snapshot(app) == before
+
+
+async def test_only_admins_change_a_group_schedule(app, drill_day):
+    await drill_day(seoul(30))
+    before = snapshot(app)
+    for typed in ("/schedule time 10:00", "/unsubscribe", "/subscribe 07:00"):
+        (reply,) = app.drill.command(SEOUL_GROUP, MEMBER, typed, seoul(30, 10))
+        assert reply.private
+    assert snapshot(app) == before
+    (reply,) = app.drill.command(SEOUL_GROUP, ADMIN, "/schedule time 10:00", seoul(30, 10))
+    assert app.store.chat(SEOUL_GROUP.key)["at"] == "10:00"
+
+
+async def test_a_day_with_no_eligible_questions_sends_a_notice_and_is_not_a_drill_day(app, drill_day):
+    app.drill.command(SEOUL_GROUP, ADMIN, "/schedule topics docker", seoul(29))
+    docker_free = [q for q in app.bank.questions if q.topic != "docker"]
+    app.store.sync_bank(docker_free, seoul(29))  # the docker notes were removed
+    await drill_day(seoul(30))
+    _, replies = drill_day.sender.sent[-1]
+    assert replies[-1].kind == "notice" and "docker" in replies[-1].text
+    assert app.store.drill_days(SEOUL_GROUP.key) == []
+    (row,) = app.store.db["deliveries"].rows
+    assert row["status"] == "empty"
+
+
+async def test_quiz_practice_prefers_due_reviews_then_unseen(app):
+    chat = SEOUL_GROUP
+    first = app.drill.command(chat, MEMBER, "/quiz docker", seoul(30))[0]
+    assert first.kind == "question" and first.question_id
+    answer = app.drill.action(chat, MEMBER, first.buttons[0].payload, seoul(30))[0]
+    knew = next(b for b in answer.buttons if b.role == "missed")
+    app.drill.action(chat, MEMBER, knew.payload, seoul(30))
+    # Straight away: the missed card is not due yet, so an unseen docker question comes next.
+    second = app.drill.command(chat, MEMBER, "/quiz docker", seoul(30, 9, 0))[0]
+    assert second.question_id != first.question_id
+    # An hour later the missed card is due again and comes first.
+    later = app.drill.command(chat, MEMBER, "/quiz docker", seoul(30, 10, 0))[0]
+    assert later.question_id == first.question_id
+    assert app.store.db["grades"].count == 0  # practice gives no points
