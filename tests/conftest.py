@@ -35,3 +35,4 @@ def app(tmp_path, now):
 SEOUL_GROUP = ChatRef("console:team", "console", "group", "team")
 ADMIN = MemberRef("console:ann", "Ann", is_admin=True)
 MEMBER = MemberRef("console:bo", "Bo")
+PROJECT_ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent

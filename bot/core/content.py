@@ -94,12 +94,23 @@ class ParsedNotes:
     language: str | None = None
 
 
+class _PunctuationAndSymbols(dict):
+    """str.translate table dropping Unicode categories P* and S*, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code))[0] in "PS" else code
+        self[code] = kept
+        return kept
+
+
+_DROP_PUNCTUATION = _PunctuationAndSymbols()
+
+
 def normalise_question(text: str) -> str:
     """Question text reduced for comparison: NFKC, casefolded, no punctuation or symbols, single spaces."""
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     # Markdown emphasis and code markers (* _ ` ~) are punctuation or symbols, so this drops them too.
-    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PS")
-    return " ".join(kept.split())
+    return " ".join(text.translate(_DROP_PUNCTUATION).split())
 
 
 def question_id(text: str) -> str:
@@ -244,7 +255,7 @@ class _Assembler:
         if not normalise_question(heading.text):
             self._warn(heading.index, "empty heading; skipped")
             return own_end
-        if normalise_question(heading.text) in _REFERENCE_TITLES:
+        if _is_reference_title(heading.text):
             return own_end
         own_lines = self._lines(position + 1, own_end)
         if _is_link_list(own_lines):
@@ -351,10 +362,15 @@ def _summary_text(summary: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", summary)).split())
 
 
+def _is_reference_title(text: str) -> bool:
+    """True for "References", "## 참고", "**Table of contents:**" and the like."""
+    return len(text) < 40 and normalise_question(text) in _REFERENCE_TITLES  # long lines never are
+
+
 def _is_link_list(lines: list[str]) -> bool:
     """True when the non-blank lines are links, optionally under a "References"-style label line."""
     content = [line for line in lines if line.strip()]
-    if content and not is_link_line(content[0]) and normalise_question(content[0]) in _REFERENCE_TITLES:
+    if content and not is_link_line(content[0]) and _is_reference_title(content[0]):
         content = content[1:]
     return bool(content) and all(is_link_line(line) for line in content)
 
@@ -367,6 +383,6 @@ def _without_reference_tail(lines: list[str]) -> list[str]:
     start = end
     while start and is_link_line(lines[start - 1]):
         start -= 1
-    if start < end and start and normalise_question(lines[start - 1]) in _REFERENCE_TITLES:
+    if start < end and start and _is_reference_title(lines[start - 1]):
         return lines[:start - 1]
     return lines

@@ -23,21 +23,21 @@ TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
-    """One alternation per topic, so that scoring a text is a single regex pass."""
-    parts = []
-    for keyword in sorted((k.casefold() for k in keywords), key=len, reverse=True):
-        part = re.escape(keyword)
-        if keyword.isascii():
-            if keyword[0].isalnum():
-                part = r"(?<![a-z0-9])" + part
-            if keyword[-1].isalnum():
-                part += r"s?(?![a-z0-9])"
-        parts.append(part)
-    return re.compile("|".join(parts))
+def _keyword_pattern(keywords: tuple[str, ...]) -> str:
+    """Regex alternation for one topic's keywords (whole ASCII words in one group, for speed)."""
+    words = sorted({k.casefold() for k in keywords if k.isascii() and k[0].isalnum() and k[-1].isalnum()},
+                   key=len, reverse=True)
+    parts = [r"(?<![a-z0-9])(?:%s)s?(?![a-z0-9])" % "|".join(map(re.escape, words))] if words else []
+    for keyword in sorted({k.casefold() for k in keywords} - set(words), key=len, reverse=True):
+        ascii_start = keyword.isascii() and keyword[0].isalnum()  # e.g. "kube-": a word start, any end
+        parts.append((r"(?<![a-z0-9])" if ascii_start else "") + re.escape(keyword))
+    return "|".join(parts)
 
 
-_TOPIC_PATTERNS = {topic: _keyword_pattern(keywords) for topic, keywords in TOPIC_KEYWORDS.items()}
+# One pass over a text scores every topic: each topic is a numbered group, and a match names its group.
+_TOPICS = tuple(TOPIC_KEYWORDS)
+_KEYWORDS = re.compile("|".join(f"(?P<t{number}>{_keyword_pattern(TOPIC_KEYWORDS[topic])})"
+                                for number, topic in enumerate(_TOPICS)))
 
 
 def detect_topic(question: str, answer: str) -> str | None:
@@ -47,12 +47,12 @@ def detect_topic(question: str, answer: str) -> str | None:
 
 def _leader(text: str) -> str | None:
     """The topic with strictly the most keyword hits in `text`, if any."""
-    text = text.casefold()
-    best, best_score, tied = None, 0, False
-    for topic, pattern in _TOPIC_PATTERNS.items():
-        score = len(pattern.findall(text))
-        if score > best_score:
-            best, best_score, tied = topic, score, False
-        elif score == best_score and score:
-            tied = True
-    return None if tied else best
+    scores: dict[str, int] = {}
+    for match in _KEYWORDS.finditer(text.casefold()):
+        scores[match.lastgroup] = scores.get(match.lastgroup, 0) + 1
+    if not scores:
+        return None
+    ranked = sorted(scores.values(), reverse=True)
+    if len(ranked) > 1 and ranked[0] == ranked[1]:
+        return None
+    return _TOPICS[int(max(scores, key=scores.__getitem__)[1:])]

@@ -1,0 +1,225 @@
+"""The daily delivery: due times across zones and DST, catch-up, effectively-once, failures."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import date, datetime, timedelta, timezone
+
+from bot.delivery import PermanentSendError
+from bot.core.replies import ChatRef
+from conftest import ADMIN
+from factories import RecordingSender
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def subscribe(app, key: str, at: str, zone: str, days: str = "daily", now=utc(2026, 11, 1)) -> ChatRef:
+    chat = ChatRef(key, "console", "group", key)
+    app.drill.command(chat, ADMIN, f"/subscribe {at} {zone}", now)
+    app.drill.command(chat, ADMIN, f"/schedule days {days}", now)
+    return chat
+
+
+async def test_seoul_and_berlin_get_their_question_at_their_own_nine(app):
+    seoul = subscribe(app, "console:seoul", "09:00", "Asia/Seoul", "mon-fri")
+    berlin = subscribe(app, "console:berlin", "09:00", "Europe/Berlin", "mon-fri")
+    sender = RecordingSender()
+    delivery = app.delivery({"console": sender}, clock=None)
+    await delivery.sweep(utc(2026, 11, 29, 23, 59))  # Monday 08:59 in Seoul
+    assert sender.sent == []
+    await delivery.sweep(utc(2026, 11, 30, 0, 0))  # 09:00 in Seoul, 01:00 in Berlin
+    assert [key for key, _ in sender.sent] == [seoul.key]
+    await delivery.sweep(utc(2026, 11, 30, 7, 59))
+    assert len(sender.sent) == 1
+    await delivery.sweep(utc(2026, 11, 30, 8, 0))  # 09:00 in Berlin
+    assert [key for key, _ in sender.sent] == [seoul.key, berlin.key]
+    await delivery.sweep(utc(2026, 11, 30, 9, 0))
+    assert len(sender.sent) == 2
+
+
+async def test_new_york_at_0230_on_both_dst_change_days_gets_exactly_one_each_day(app):
+    chat = subscribe(app, "console:nyc", "02:30", "America/New_York")
+    sender = RecordingSender()
+    delivery = app.delivery({"console": sender}, clock=None)
+    for change_day in (date(2026, 3, 8), date(2026, 11, 1)):
+        start = datetime.combine(change_day, datetime.min.time(), tzinfo=timezone.utc)
+        now = start
+        while now < start + timedelta(hours=30):  # every 10 minutes, through the change and past the window
+            await delivery.sweep(now)
+            now += timedelta(minutes=10)
+    days = app.store.drill_days(chat.key)
+    assert date(2026, 3, 8) in days and date(2026, 11, 1) in days
+    rows = list(app.store.db.query("select local_date, claimed_at from deliveries where chat = ? and local_date in "
+                                   "('2026-03-08', '2026-11-01') order by local_date", [chat.key]))
+    # 02:30 does not exist on 8 March: delivered at 03:30 EDT (07:30 UTC); on 1 November at 02:30 EST.
+    assert [r["claimed_at"] for r in rows] == ["2026-03-08T07:30:00+00:00", "2026-11-01T07:30:00+00:00"]
+    assert len(sender.sent) == len(days)
+
+
+async def test_catch_up_after_downtime_inside_the_window_but_not_outside(app):
+    subscribe(app, "console:seoul", "09:00", "Asia/Seoul", "mon-fri")
+    sender = RecordingSender()
+    delivery = app.delivery({"console": sender}, clock=None)
+    await delivery.sweep(utc(2026, 11, 30, 2, 0))  # the bot comes back two hours late: delivers
+    assert len(sender.sent) == 1
+    await delivery.sweep(utc(2026, 12, 1, 7, 0))  # seven hours late the next day: too late
+    assert len(sender.sent) == 1
+    assert app.store.drill_days("console:seoul") == [date(2026, 11, 30)]
+
+
+async def test_two_sweeps_racing_over_the_same_chats_send_once(app, tmp_path):
+    from bot.store import Store, open_database
+
+    for i in range(30):
+        subscribe(app, f"console:c{i}", "09:00", "Asia/Seoul")
+    second_store = Store(open_database(app.settings.db_path))  # a second connection, like a second process
+    sender = RecordingSender()
+    one = app.delivery({"console": sender}, clock=None)
+    two = type(one)(second_store, type(app.drill)(second_store, app.drill.defaults), {"console": sender},
+                    catch_up=app.settings.catch_up, lease=app.settings.claim_lease)
+    now = utc(2026, 11, 30, 0, 5)
+    await asyncio.gather(one.sweep(now), two.sweep(now), one.sweep(now))
+    keys = [key for key, _ in sender.sent]
+    assert sorted(keys) == sorted(f"console:c{i}" for i in range(30))
+    second_store.close()
+
+
+async def test_a_permanent_error_deactivates_and_subscribing_again_reactivates(app):
+    chat = subscribe(app, "console:gone", "09:00", "Asia/Seoul")
+    other = subscribe(app, "console:fine", "09:00", "Asia/Seoul")
+    sender = RecordingSender()
+    sender.refuse[chat.key] = PermanentSendError("bot was blocked by the user")
+    delivery = app.delivery({"console": sender}, clock=None)
+    report = await delivery.sweep(utc(2026, 11, 30, 0, 1))
+    assert report.deactivated == 1 and [key for key, _ in sender.sent] == [other.key]
+    row = app.store.chat(chat.key)
+    assert (row["status"], row["reason"]) == ("inactive", "bot was blocked by the user")
+    await delivery.sweep(utc(2026, 11, 30, 0, 30))  # no retry for a permanent error
+    assert app.store.db["deliveries"].count == 2
+    app.drill.command(chat, ADMIN, "/subscribe", utc(2026, 11, 30, 1))
+    assert app.store.chat(chat.key)["status"] == "active"
+
+
+async def test_a_transient_error_is_retried_after_the_lease(app):
+    chat = subscribe(app, "console:flaky", "09:00", "Asia/Seoul")
+    sender = RecordingSender()
+    sender.refuse[chat.key] = ConnectionError("network down")
+    delivery = app.delivery({"console": sender}, clock=None)
+    start = utc(2026, 11, 30, 0, 0)
+    await delivery.sweep(start)
+    del sender.refuse[chat.key]
+    await delivery.sweep(start + timedelta(seconds=60))  # inside the lease: the claim is still someone's
+    assert sender.sent == []
+    report = await delivery.sweep(start + app.settings.claim_lease + timedelta(seconds=1))
+    assert report.retried == 1 and [key for key, _ in sender.sent] == [chat.key]
+    assert app.store.latest_drill_day(chat.key)["status"] == "sent"
+
+
+class GatedSender(RecordingSender):
+    """Holds every send until the test opens the gate, so a stop can land mid-sweep."""
+
+    def __init__(self):
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def send_daily(self, chat, replies):
+        self.started.set()
+        await self.gate.wait()
+        return await super().send_daily(chat, replies)
+
+
+async def test_a_clean_stop_mid_sweep_then_restart_never_sends_twice_or_misses(app):
+    from bot.delivery import DailyDelivery
+
+    for i in range(10):
+        subscribe(app, f"console:c{i}", "09:00", "Asia/Seoul")
+    sender = GatedSender()
+    now = utc(2026, 11, 30, 0, 1)
+    delivery = DailyDelivery(app.store, app.drill, {"console": sender}, catch_up=app.settings.catch_up,
+                             lease=app.settings.claim_lease, max_concurrent=3)
+    sweep = asyncio.create_task(delivery.sweep(now))
+    await sender.started.wait()
+    stopping = asyncio.create_task(delivery.stop())
+    sender.gate.set()
+    await asyncio.gather(sweep, stopping)
+    first_run = len(sender.sent)
+    assert 1 <= first_run < 10  # what was in flight finished; nothing new was claimed
+    assert app.store.db.execute("select count(*) from deliveries where status = 'claimed'").fetchone()[0] == 0
+    restarted = app.delivery({"console": sender}, clock=None)
+    await restarted.sweep(now + timedelta(minutes=1))
+    keys = [key for key, _ in sender.sent]
+    assert sorted(keys) == sorted(f"console:c{i}" for i in range(10))
+
+
+CRASHING_SWEEP = textwrap.dedent("""
+    import asyncio, sys
+    from datetime import datetime, timezone
+    from bot.app import build_app
+    from bot.config import load_settings
+
+    class HangingSender:
+        async def send_daily(self, chat, replies):
+            print("sending", flush=True)
+            await asyncio.Event().wait()  # killed here: claimed, maybe sent, never marked
+
+    now = datetime.fromisoformat(sys.argv[1])
+    app = build_app(load_settings(), now)
+    asyncio.run(app.delivery({"console": HangingSender()}, clock=None).sweep(now))
+""")
+
+
+async def test_a_crash_between_claim_and_mark_is_retried_after_the_lease_and_never_loses_the_day(app):
+    chat = subscribe(app, "console:crash", "09:00", "Asia/Seoul")
+    now = utc(2026, 11, 30, 0, 1)
+    env = {**os.environ, "DRILL_DB": str(app.settings.db_path)}
+    process = subprocess.Popen([sys.executable, "-c", CRASHING_SWEEP, now.isoformat()], env=env,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "sending"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    assert app.store.latest_drill_day(chat.key)["status"] == "claimed"
+    sender = RecordingSender()
+    delivery = app.delivery({"console": sender}, clock=None)
+    await delivery.sweep(now + timedelta(seconds=30))
+    assert sender.sent == []  # still inside the lease: the crashed sender might come back
+    await delivery.sweep(now + app.settings.claim_lease + timedelta(minutes=1))
+    assert [key for key, _ in sender.sent] == [chat.key]
+    assert app.store.latest_drill_day(chat.key)["status"] == "sent"
+    assert app.store.db["deliveries"].count == 1
+
+
+class SignallingSender(RecordingSender):
+    """Sets an event on the first send, so a test can await the scheduler's sweep."""
+
+    def __init__(self):
+        super().__init__()
+        self.arrived = asyncio.Event()
+
+    async def send_daily(self, chat, replies):
+        result = await super().send_daily(chat, replies)
+        self.arrived.set()
+        return result
+
+
+async def test_the_apscheduler_job_sweeps_at_start_up_with_the_injected_clock(app):
+    from bot.scheduler import start_scheduler, stop_scheduler
+
+    chat = subscribe(app, "console:tick", "09:00", "Asia/Seoul")
+    sender = SignallingSender()
+    delivery = app.delivery({"console": sender}, clock=lambda: utc(2026, 11, 30, 0, 0))
+    scheduler = start_scheduler(delivery)
+    try:
+        (job,) = scheduler.get_jobs()
+        assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 300)
+        await asyncio.wait_for(sender.arrived.wait(), timeout=10)
+    finally:
+        await stop_scheduler(scheduler, delivery)
+    assert [key for key, _ in sender.sent] == [chat.key]
