@@ -339,7 +339,8 @@ def test_label_only_summary_takes_the_heading_before_it_without_a_no_answer_warn
 def test_label_only_summary_with_nothing_before_it_is_warned():
     parsed = parse("<details><summary>Answer</summary>orphan</details>\n")
     assert parsed.questions == ()
-    assert messages(parsed) == ['content/notes.md:1: answer label "Answer" has no question before it; skipped']
+    assert messages(parsed) == [
+        'content/notes.md:1: answer label "Answer" has no question before it; skipped']
 
 
 # --- Q:/A: ----------------------------------------------------------------------------------------------
@@ -363,10 +364,23 @@ def test_q_a_pairs_plain_bold_and_korean():
         """)
     assert [(q.question, q.answer, q.source) for q in parsed.questions] == [
         ("What is a Pod?", "The smallest unit.", "content/notes.md:1"),
-        ("What is a Node?", "A worker machine.\nIt runs pods.\n\n- More detail in a list.", "content/notes.md:4"),
+        ("What is a Node?", "A worker machine.\nIt runs pods.\n\n- More detail in a list.",
+         "content/notes.md:4"),
         ("도커란?", "컨테이너 플랫폼.", "content/notes.md:10"),
         ("lower case too?", "yes", "content/notes.md:13"),
     ]
+
+
+def test_dotted_q_a_needs_capitals_so_lettered_lists_stay_in_the_answer():
+    parsed = parse("""
+        **Q1.** Which probes exist?
+        **A1.** Three:
+        a. liveness
+        b. readiness
+        c. startup
+        """)
+    assert [(q.question, q.answer) for q in parsed.questions] == [
+        ("Which probes exist?", "Three:\na. liveness\nb. readiness\nc. startup")]
 
 
 def test_q_a_answer_stops_at_a_heading_and_a_q_without_a_is_warned():
@@ -533,6 +547,12 @@ def test_ids_survive_answer_edits_reordering_and_moving_files():
     assert moved.questions[1].id == ids["What is a Pod?"]
 
 
+def test_ids_do_not_depend_on_order():
+    forward = parse_notes("## What is a Pod?\nA unit.\n## What is a Node?\nA machine.\n", "n.md")
+    backward = parse_notes("## What is a Node?\nA machine.\n\n\n## What is a Pod?\nA unit.\n", "n.md")
+    assert {q.question: q.id for q in forward.questions} == {q.question: q.id for q in backward.questions}
+
+
 def test_ids_ignore_whitespace_punctuation_case_and_emphasis():
     assert question_id("도커 이미지란?") == question_id(" 도커  이미지란 ") == question_id("**도커 이미지란**?")
     assert question_id("What is a `Pod`?") == question_id("what is a pod")
@@ -567,7 +587,8 @@ def test_topic_falls_back_to_the_file_name():
 FRAGMENTS = ["#", "## q", "### deeper", "```", "```bash", "~~~", "<details>", "<summary>답변</summary>",
              "<summary>question?</summary>", "</details>", "Q: x", "A: y", "**Q:**", "---", "topic: k", "",
              "- [a](http://x)", "Reference", "text", "#### ", "\r", "\ufeff"]
-markdownish = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=30).map("\n".join)
+markdownish = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=30).map(
+    "\n".join)
 
 
 def check_result(parsed: ParsedNotes) -> None:

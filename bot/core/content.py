@@ -12,19 +12,24 @@ Pure: no file I/O, no clock, standard library only. One file may mix these forma
 * `<details><summary>question</summary> answer </details>`, tags in any case, over any number of lines,
   nested blocks kept inside the answer. `<br>` and `<p>` in the answer (outside code) become line breaks;
   other HTML is kept. When the summary is only a label ("답변", "Answer", "Show answer", ...) the question
-  is the text just before the block on its line, else the nearest non-blank line before it: a heading, a
-  `Q:` line or a text line (list markers and bold stripped), which then is not read as anything else.
+  is the text before `<details>` on its line, else the nearest non-blank line before the block: a heading,
+  a `Q:` line or a text line (list marker and bold stripped), which then is not read as anything else.
   A `<details>` block ends the answer of a heading before it.
 * `Q:`/`A:` pairs (also `**Q:**`, `Q1:`, `Q.`, `질문:`/`답:`), markers in any case except the dotted form,
   which must be a capital. The question may continue on the lines up to the first blank line; the answer
   runs from `A:` to the next heading, `<details>` or `Q:`.
 
-Not questions: `#` lines inside fenced code (``` or ~~~, unclosed fences run to the end of the file);
-empty headings (warned); headings titled like "References" or "목차" and headings or answers that are only
-a list of links (silently); a trailing "Reference"-style label line followed by links is cut from the end of
-an answer. Front matter (`---` lines at the very top, `key: value`) may set `title`, `language` and
-`topic`. Duplicates (same normalised question) keep the longer answer, ties the first, and are warned about
-naming both places. Answers that look cut off are warned about, even when dedup drops them.
+Not questions: `#` lines inside fenced code (``` or ~~~; an unclosed fence runs to the end of the file);
+empty headings (warned); headings titled like "References" or "목차", and headings whose text is only a
+list of links (silently). A "Reference"-style label line followed only by links is cut from the end of an
+answer. Front matter (`---` lines at the very top, `key: value`) may set `title`, `language` and `topic`.
+
+Topic: front matter `topic:` (lower-cased), else detect_topic() (keywords in the question, else in the
+answer), else the file name's stem, lower-cased. Duplicates (same normalised question, hence same id) keep
+the longer answer, on a tie the first, in the place of the first, and are warned about naming both places.
+An answer looks cut off when its last line is prose without closing punctuation that stops on a Korean
+particle or verb stem ("...담고 있으") or on "the", "and", "of"...; it is warned about even when dedup
+drops it.
 """
 
 from __future__ import annotations
@@ -164,12 +169,14 @@ def _merge_duplicates(questions: list[Question]) -> tuple[list[Question], list[C
     for group in copies.values():
         best = max(group, key=lambda q: len(q.answer.strip()))  # max() keeps the first of equals
         kept.append(best)
-        equal = len({len(q.answer.strip()) for q in group}) == 1
-        choice = "answers equally long; kept the first, from" if equal else "kept the more complete answer from"
+        if len({len(q.answer.strip()) for q in group}) == 1:
+            choice = f"answers equally long; kept the first, from {best.source}"
+        else:
+            choice = f"kept the more complete answer from {best.source}"
         for later in group[1:]:
             path, _, line = later.source.rpartition(":")
-            warnings.append(ContentWarning(path, int(line), (
-                f'duplicate question "{later.question}" (also at {group[0].source}); {choice} {best.source}')))
+            message = f'duplicate question "{later.question}" (also at {group[0].source}); {choice}'
+            warnings.append(ContentWarning(path, int(line), message))
     return kept, warnings
 
 
@@ -221,7 +228,7 @@ class _Assembler:
                 position += 1  # text outside any question (a preamble, a stray A:): not a question
 
     def _resolve_label_summaries(self) -> None:
-        """Find the question of every `<details>` whose summary is only a label, before anything else reads it."""
+        """Find the question of each `<details>` whose summary is only a label, before anything reads it."""
         events, lines = self.scanned.events, self.scanned.lines
         for position, event in enumerate(events):
             if not isinstance(event, Details) or event.summary is None or not _is_label(event.summary):
@@ -337,7 +344,7 @@ class _Assembler:
     def _lines(self, start: int, end: int) -> list[str]:
         """The source lines of events[start:end] (headings and markers included), minus taken lines."""
         lines = self.scanned.lines
-        indexes = (event if isinstance(event, int) else event.index for event in self.scanned.events[start:end])
+        indexes = (e if isinstance(e, int) else e.index for e in self.scanned.events[start:end])
         return [lines[index] for index in indexes if index not in self.taken_lines]
 
     @staticmethod
@@ -346,9 +353,11 @@ class _Assembler:
         return render_answer(_without_reference_tail(lines), html_breaks=html_breaks)
 
     def _add(self, question: str, answer: str, index: int) -> None:
+        """Record a question found at line `index`."""
         self.found.append((question.strip(), answer, index))
 
     def _warn(self, index: int, message: str) -> None:
+        """Record a warning about line `index`."""
         self.warnings.append(ContentWarning(self.path, index + 1, message))
 
 

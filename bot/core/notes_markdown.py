@@ -96,7 +96,7 @@ def split_lines(text: str) -> list[str]:
 
 
 def read_front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
-    """Simple `key: value` front matter between `---` lines at the top, and the index of the first body line."""
+    """Simple `key: value` front matter between `---` lines at the top, and the first body line's index."""
     if not lines or lines[0].strip() != "---":
         return {}, 0
     values: dict[str, str] = {}
@@ -153,7 +153,7 @@ def scan_notes(text: str) -> ScannedNotes:
 
 
 def render_answer(lines: list[str], *, html_breaks: bool = False) -> str:
-    """Answer text from answer lines: a lone fence with no info string is unwrapped, the rest kept as markdown.
+    """Answer text from answer lines: a lone fence without info string is unwrapped, the rest kept as is.
 
     With `html_breaks`, `<br>` and `<p>` outside code become line breaks (used for `<details>` bodies).
     """
@@ -196,7 +196,7 @@ def looks_cut_off(answer: str) -> bool:
 
 
 def is_link_line(line: str) -> bool:
-    """A line that is just a link or URL, optionally as a list item (`- [x](url)`, `* <url>`, `https://...`)."""
+    """A line that is a link or URL, optionally as a list item (`- [x](url)`, `* <url>`, `https://...`)."""
     return _LINK_LINE.match(line) is not None
 
 
