@@ -3,14 +3,30 @@
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from bot.core.content import (
     ContentWarning, ParsedNotes, detect_topic, merge_notes, normalise_question, parse_notes, question_id,
 )
 
-SEED = Path(__file__).resolve().parents[2] / "shared/seed/000_cf5eb929458b3998.txt"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SEED_COPY = PROJECT_ROOT / "content" / "kubernetes-docker-interview.md"
+SHARED_SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_cf5eb929458b3998.txt"
+FRONT_MATTER = "---\ntitle: 쿠버네티스·도커 면접 노트\nlanguage: ko\n---\n\n"
 FENCE = "```"
+
+
+def seed_text() -> str:
+    """The seed notes as shipped in content/, without the front matter added on top."""
+    text = SEED_COPY.read_text(encoding="utf-8")
+    assert text.startswith(FRONT_MATTER)
+    return text[len(FRONT_MATTER):]
+
+
+@pytest.mark.skipif(not SHARED_SEED.exists(), reason="the shared seed is not beside this checkout")
+def test_the_content_copy_keeps_the_seed_text_exactly():
+    assert seed_text() == SHARED_SEED.read_text(encoding="utf-8")
 
 
 def parse(text: str, path: str = "content/notes.md") -> ParsedNotes:
@@ -31,7 +47,7 @@ def messages(parsed: ParsedNotes) -> list[str]:
 # --- the seed -------------------------------------------------------------------------------------------
 
 def seed() -> ParsedNotes:
-    return parse_notes(SEED.read_text(encoding="utf-8"), "content/seed.md")
+    return parse_notes(seed_text(), "content/seed.md")
 
 
 def test_seed_gives_sixteen_questions_from_seventeen_named_headings():
@@ -60,7 +76,7 @@ def test_seed_warns_about_the_cut_off_copy_and_the_empty_heading():
 
 
 def test_seed_source_lines_point_at_the_headings():
-    lines = SEED.read_text(encoding="utf-8").splitlines()
+    lines = seed_text().splitlines()
     for question in seed().questions:
         line = int(question.source.rpartition(":")[2])
         assert lines[line - 1] == f"#### {question.question}"
@@ -87,7 +103,7 @@ def test_seed_topics_are_kubernetes_or_docker():
 
 
 def test_seed_with_front_matter_on_top_parses_the_same_lines_shifted():
-    text = "---\ntitle: 쿠버네티스·도커 면접 노트\nlanguage: ko\n---\n\n" + SEED.read_text(encoding="utf-8")
+    text = FRONT_MATTER + seed_text()
     parsed = parse_notes(text, "content/000_kubernetes_docker_interview.md")
     assert (parsed.title, parsed.language) == ("쿠버네티스·도커 면접 노트", "ko")
     assert [q.id for q in parsed.questions] == [q.id for q in seed().questions]
