@@ -16,14 +16,19 @@ def run_chat(db_path, lines: list[str], extra_env: dict | None = None) -> subpro
                           capture_output=True, env=env, cwd=PROJECT_ROOT, timeout=60)
 
 
+def due_now_settings(tmp_path) -> dict:
+    """A settings file whose default schedule fell due a minute ago, every day, in English."""
+    due = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%H:%M")
+    path = tmp_path / "settings.toml"
+    path.write_text(f'[schedule]\ntime = "{due}"\nzone = "UTC"\ndays = ["daily"]\nlanguage = "en"\n')
+    return {"DRILL_CONFIG": str(path)}
+
+
 def test_a_day_in_the_console_and_the_streak_survives_a_restart(tmp_path):
     db = tmp_path / "drill.db"
-    # A schedule that fell due a minute ago, every day, so the daily question appears at once.
-    due = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%H:%M")
+    settings = due_now_settings(tmp_path)
+    # The first start subscribes with the default schedule, which is due: the question comes at once.
     first = run_chat(db, [
-        "/schedule language en",
-        "/schedule days daily",
-        f"/subscribe {due} UTC",
         "/answer",
         "/grade knew",
         "/quiz docker",
@@ -32,7 +37,7 @@ def test_a_day_in_the_console_and_the_streak_survives_a_restart(tmp_path):
         "/streak",
         "/leaderboard",
         "/quit",
-    ])
+    ], settings)
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "Today's question" in out
@@ -42,7 +47,7 @@ def test_a_day_in_the_console_and_the_streak_survives_a_restart(tmp_path):
     assert "Streak: 1 days (best 1)" in out
     assert "1. me: 3 pts, streak 1" in out
 
-    second = run_chat(db, ["/streak"])  # ends at end of input, not /quit
+    second = run_chat(db, ["/streak"], settings)  # ends at end of input, not /quit
     assert second.returncode == 0, second.stderr
     assert "Streak: 1 days (best 1)" in second.stdout
     assert "Today's question" not in second.stdout  # the day was delivered once, not again

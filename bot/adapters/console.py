@@ -7,6 +7,7 @@ falls due while the chat is open. `/answer` and `/grade` act on the most recent 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -110,7 +111,10 @@ async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = s
     await delivery.sweep(clock())  # catch up on a question that fell due while the chat was closed
     scheduler = start_scheduler(delivery, run_now=False)
     queue: asyncio.Queue = asyncio.Queue()
-    threading.Thread(target=_read_lines, args=(queue, asyncio.get_running_loop(), stdin), daemon=True).start()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, queue.put_nowait, None)  # leave like end of input
+    threading.Thread(target=_read_lines, args=(queue, loop, stdin), daemon=True).start()
     try:
         while (line := await queue.get()) is not None:
             if line.strip() in ("/quit", "/exit"):
