@@ -21,7 +21,6 @@ from bot.core.replies import Button, ChatRef, MemberRef, Reply
 from bot.drill_commands import COMMAND_HANDLERS
 from bot.store import Store
 
-PERIODS = ("week", "month", "all")
 
 
 @dataclass
@@ -89,7 +88,7 @@ class Drill:
         day = date.fromisoformat(delivery["local_date"])
         monday = sched.week_start(day)
         if not self.store.drill_days(chat_key, since=monday, before=day):
-            board = self._board_text(row, None, "week", monday - timedelta(days=7), monday, title_key="weekly_summary")
+            board = self.board_text(row, None, "week", monday - timedelta(days=7), monday, title_key="weekly_summary")
             if board:
                 replies.append(Reply(board, kind="board"))
         body = text(lang, "daily_question", date=day.isoformat(), topic=question["topic"], question=question["question"])
@@ -97,7 +96,7 @@ class Drill:
                              kind="question", delivery_id=delivery_id, question_id=question["id"]))
         return replies
 
-    # -- helpers -------------------------------------------------------------
+    # -- shared with the commands ------------------------------------------------
 
     def _enter(self, chat: ChatRef, member: MemberRef, now: datetime) -> dict:
         self.store.ensure_member(member.key, member.name)
@@ -133,7 +132,7 @@ class Drill:
         self.store.record_daily_grade(delivery["id"], member.key, question["id"], grade, points, on_time,
                                       card_before, state, now)
         chat_row = self.store.chat(delivery["chat"])
-        current = self._streak(chat_row["key"], member.key).current
+        current = self.streak_of(chat_row["key"], member.key).current
         key = "graded_on_time" if on_time else "graded_late"
         if previous is not None:
             key = "grade_changed"
@@ -147,18 +146,20 @@ class Drill:
         return Reply(text(lang, "practice_graded", grade=text(lang, f"grade_{grade}"),
                           due=_interval(lang, state.due - now)), private=True)
 
-    def _streak(self, chat_key: str, member_key: str):
+    def streak_of(self, chat_key: str, member_key: str):
+        """A member's current and best streak in a chat."""
         days = self.store.drill_days(chat_key)
         done = self.store.completed_days(chat_key, member_key)
         return streak(days, done)
 
-    def _board_text(self, row: dict, caller: str | None, period: str, since: date | None, before: date | None,
+    def board_text(self, row: dict, caller: str | None, period: str, since: date | None, before: date | None,
                     title_key: str = "leaderboard_title") -> str | None:
+        """The chat's board for grades of drill days in [since, before); None when empty and nobody asked."""
         lang = row["language"]
         points = self.store.points_by_member(row["key"], since=since, before=before)
         if not points and caller is None:
             return None
-        entries = [(m, name, pts, self._streak(row["key"], m).current) for m, (name, pts) in points.items()]
+        entries = [(m, name, pts, self.streak_of(row["key"], m).current) for m, (name, pts) in points.items()]
         top, own = leaderboard(entries, caller=caller, hidden=self.store.hidden_members(row["key"]))
         lines = [text(lang, title_key, period=text(lang, f"period_{period}"))]
         lines += [text(lang, "leaderboard_line", rank=s.rank, name=s.name, points=s.points, streak=s.streak)

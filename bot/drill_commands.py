@@ -76,7 +76,7 @@ def quiz(drill: Drill, row: dict, chat: ChatRef, member: MemberRef, cmd: Command
 
 def streak_(drill: Drill, row: dict, chat: ChatRef, member: MemberRef, cmd: Command, now: datetime) -> list[Reply]:
     """The member's current and best streak in this chat."""
-    current = drill._streak(row["key"], member.key)
+    current = drill.streak_of(row["key"], member.key)
     return [_say(row, chat, "streak", current=current.current, best=current.best)]
 
 
@@ -90,7 +90,7 @@ def leaderboard_(drill: Drill, row: dict, chat: ChatRef, member: MemberRef, cmd:
         return [_say(row, chat, "bad_period", value=_shorten(" ".join(cmd.args)))]
     today = sched.local_date(now, row["zone"] or drill.defaults.schedule.zone)
     since = {"week": sched.week_start(today), "month": today.replace(day=1), "all": None}[arg]
-    board = drill._board_text(row, member.key, arg, since, None)
+    board = drill.board_text(row, member.key, arg, since, None)
     return [Reply(board, private=False, kind="board")]
 
 

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
 
 from bot.app import App
 from bot.platforms import platform_senders
+from bot.scheduler import start_scheduler, stop_scheduler
+
+log = logging.getLogger(__name__)
 
 
 async def run_platforms(app: App, clock: Callable[[], datetime]) -> int:
-    """Serve every configured platform until SIGTERM or SIGINT."""
-    if not platform_senders(app):
-        print("error: no chat platform is available: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN, "
-              "or use `python -m bot chat` for the terminal chat", file=sys.stderr)
+    """Deliver through every configured platform until SIGTERM or SIGINT, then stop gracefully."""
+    senders = platform_senders(app)
+    if not senders:
+        print("error: no chat platform is available in this build (the Telegram and Slack adapters are not "
+              "built yet); use `python -m bot chat` for the terminal chat", file=sys.stderr)
         return 2
-    raise NotImplementedError
+    delivery = app.delivery(senders, clock)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stop.set)
+    scheduler = start_scheduler(delivery)
+    log.info("running on %s", ", ".join(sorted(senders)))
+    await stop.wait()
+    log.info("stopping: finishing the sends in flight")
+    await stop_scheduler(scheduler, delivery)
+    return 0

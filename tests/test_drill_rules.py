@@ -63,7 +63,7 @@ async def test_a_late_grade_earns_no_points_but_updates_spaced_repetition(app, d
     (row,) = app.store.db["grades"].rows
     assert (row["points"], row["on_time"]) == (0, 0)
     assert app.store.db["cards"].count == 1
-    assert app.drill._streak(SEOUL_GROUP.key, MEMBER.key).current == 0
+    assert app.drill.streak_of(SEOUL_GROUP.key, MEMBER.key).current == 0
 
 
 async def test_a_streak_runs_across_the_weekend(app, drill_day):
@@ -75,7 +75,7 @@ async def test_a_streak_runs_across_the_weekend(app, drill_day):
     assert app.store.drill_days(SEOUL_GROUP.key, since=seoul(28).date(), before=seoul(30).date()) == []
     reply = app.drill.command(SEOUL_GROUP, MEMBER, "/streak", seoul(30, 12))[0]
     assert "6" in reply.text and reply.private
-    assert app.drill._streak(SEOUL_GROUP.key, MEMBER.key).current == 6
+    assert app.drill.streak_of(SEOUL_GROUP.key, MEMBER.key).current == 6
 
 
 async def test_the_first_drill_day_of_a_week_brings_last_weeks_board(app, drill_day):
