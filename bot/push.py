@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import sys
+from contextlib import AsyncExitStack
 from datetime import datetime
 
 from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.core.choice import choose_daily_question
-from bot.platforms import platform_senders
+from bot.platforms import open_platforms
 
 
 async def push(app: App, now: datetime, *, dry_run: bool = False, every_active: bool = False) -> int:
     """Deliver what is due (or, with every_active, today's question to every active chat); print a summary."""
-    console = ConsoleChat(app, sys.stdout, lambda: now)
-    senders = {"console": console, **platform_senders(app)}
-    delivery = app.delivery(senders, lambda: now)
+    async with AsyncExitStack() as stack:
+        console = ConsoleChat(app, sys.stdout, lambda: now)
+        senders = {"console": console, **await open_platforms(app, lambda: now, stack, listen=False)}
+        return await _push(app, app.delivery(senders, lambda: now), now, dry_run, every_active)
+
+
+async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: bool) -> int:
     if dry_run:
         due = delivery.due(now, every_active=every_active)
         for chat, day in due:

@@ -318,6 +318,16 @@ class Store:
         rows = list(self.db.query("select * from deliveries where id = ?", [delivery_id]))
         return rows[0] if rows else None
 
+    def claim_answer_post(self, delivery_id: int) -> bool:
+        """Reserve posting a group's answer to a delivery; False when it was posted (or is being posted)."""
+        cursor = self.db.execute("update deliveries set answer_message_id = 'posting' where id = ?"
+                                 " and answer_message_id is null", [delivery_id])
+        return cursor.rowcount == 1
+
+    def set_answer_message(self, delivery_id: int, message_id: str | None) -> None:
+        """Where the group's answer was posted (None: the post failed, a later tap may try again)."""
+        self.db.execute("update deliveries set answer_message_id = ? where id = ?", [message_id, delivery_id])
+
     def current_cycle(self, chat_key: str) -> tuple[int, set[str]]:
         """The chat's current question cycle and the questions already asked in it."""
         (cycle,) = self.db.execute("select coalesce(max(cycle), 0) from deliveries where chat = ?", [chat_key]).fetchone()
