@@ -1,0 +1,227 @@
+"""The Telegram adapter: python-telegram-bot 22 updates in, drill engine calls, Telegram messages out.
+
+Handlers only translate: an Update becomes a ChatRef, a MemberRef and text or a button payload; the
+engine decides; the replies are rendered to Telegram HTML with inline buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import (
+    BotCommand, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User,
+)
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden
+from telegram.ext import (
+    AIORateLimiter, Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
+    MessageHandler, filters,
+)
+
+from bot.adapters.telegram_format import render_messages
+from bot.app import App
+from bot.config import TelegramSettings
+from bot.core.commands import COMMANDS, parse_command
+from bot.core.messages import LANGUAGES, text
+from bot.core.replies import ChatRef, MemberRef, Reply
+from bot.delivery import ChatMoved, PermanentSendError
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+_MANAGING = ("subscribe", "schedule", "unsubscribe")
+_ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+_PERMANENT_BAD_REQUESTS = ("chat not found", "group chat was deactivated", "bot was kicked", "user is deactivated")
+
+
+def chat_key(chat_id: int) -> str:
+    """The store key of a Telegram chat."""
+    return f"{PLATFORM}:{chat_id}"
+
+
+def chat_ref(chat: Chat) -> ChatRef:
+    """A Telegram chat as the engine sees it."""
+    kind = "private" if chat.type == Chat.PRIVATE else "group"
+    return ChatRef(chat_key(chat.id), PLATFORM, kind, chat.title or chat.full_name or "")
+
+
+def member_ref(user: User, is_admin: bool = False) -> MemberRef:
+    """A Telegram user as the engine sees them."""
+    return MemberRef(f"{PLATFORM}:{user.id}", user.full_name, is_admin)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """A reply's buttons as one row of inline buttons."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.payload) for b in reply.buttons]])
+
+
+class TelegramAdapter:
+    """Owns the python-telegram-bot Application and is the scheduler's Sender for Telegram chats."""
+
+    def __init__(self, app: App, settings: TelegramSettings, clock: Callable[[], datetime]):
+        self.app = app
+        self.settings = settings
+        self.clock = clock
+        self.application = (
+            Application.builder()
+            .token(settings.token)
+            .base_url(settings.api_base_url)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .build()
+        )
+        for name in COMMANDS:
+            self.application.add_handler(CommandHandler(name, self.on_command))
+        self.application.add_handler(CallbackQueryHandler(self.on_button))
+        self.application.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        self.application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
+
+    # -- updates -------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A slash command from a member."""
+        message = update.effective_message
+        chat, user = update.effective_chat, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        command = parse_command(message.text)
+        is_admin = False
+        if chat.type != Chat.PRIVATE and command is not None and command.name in _MANAGING:
+            member = await context.bot.get_chat_member(chat.id, user.id)
+            is_admin = member.status in _ADMINS
+        replies = self.app.drill.command(chat_ref(chat), member_ref(user, is_admin), message.text, self.clock())
+        for reply in replies:
+            await self._send(chat.id, reply, reply_to=message.message_id if chat.type != Chat.PRIVATE else None)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tap on Show answer or a grade button."""
+        query = update.callback_query
+        chat = update.effective_chat
+        if query is None or chat is None or query.message is None:
+            return
+        ref = chat_ref(chat)
+        replies = self.app.drill.action(ref, member_ref(query.from_user), query.data or "", self.clock())
+        reply = replies[0]
+        if reply.kind != "answer":
+            await query.answer(_toast(reply.text))
+            return
+        if ref.kind == "private":
+            await query.answer()
+            await self._send(chat.id, reply)
+            return
+        await self._reveal_in_group(query, chat.id, reply)
+
+    async def _reveal_in_group(self, query, chat_id: int, reply: Reply) -> None:
+        """In a group the answer is posted once, under a spoiler, as a reply to the question."""
+        lang = self._language(chat_id)
+        store = self.app.store
+        # Claim the post first, so two members tapping at once still get a single answer message.
+        if reply.delivery_id is not None and not store.claim_answer_post(reply.delivery_id):
+            await query.answer(text(lang, "answer_already_posted"))
+            return
+        await query.answer()
+        try:
+            sent = await self._send(chat_id, reply, reply_to=query.message.message_id, as_spoiler=True)
+        except Exception:
+            if reply.delivery_id is not None:
+                store.set_answer_message(reply.delivery_id, None)
+            raise
+        if reply.delivery_id is not None:
+            store.set_answer_message(reply.delivery_id, str(sent.message_id) if sent else None)
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was added to, removed from, blocked or unblocked in a chat."""
+        change = update.my_chat_member
+        chat, now = change.chat, self.clock()
+        status = change.new_chat_member.status
+        row = self.app.store.ensure_chat(chat_key(chat.id), PLATFORM, chat_ref(chat).kind, chat_ref(chat).title,
+                                         self.app.settings.default_language, now)
+        if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+            if row["status"] == "active":
+                self.app.store.set_status(row["key"], "inactive", f"bot {status} in chat", now)
+            return
+        if row["status"] == "inactive" and row["at"]:
+            self.app.store.set_status(row["key"], "active", None, now)
+        if chat.type != Chat.PRIVATE and change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+            await context.bot.send_message(chat.id, render_messages(text(row["language"], "welcome"))[0],
+                                           parse_mode=ParseMode.HTML)
+
+    async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: its history moves to the new chat id."""
+        message = update.effective_message
+        if message.migrate_to_chat_id:
+            self.app.store.move_chat(chat_key(message.chat.id), chat_key(message.migrate_to_chat_id))
+
+    # -- sending -----------------------------------------------------------------
+
+    async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
+        """The scheduler's Sender: post the daily replies; map Telegram's refusals to the scheduler's."""
+        chat_id = int(chat["key"].split(":", 1)[1])
+        message_id = None
+        try:
+            for reply in replies:
+                sent = await self._send(chat_id, reply)
+                message_id = str(sent.message_id) if sent else message_id
+        except ChatMigrated as moved:
+            raise ChatMoved(chat_key(moved.new_chat_id)) from moved
+        except Forbidden as refused:
+            raise PermanentSendError(refused.message) from refused
+        except BadRequest as refused:
+            if any(reason in refused.message.lower() for reason in _PERMANENT_BAD_REQUESTS):
+                raise PermanentSendError(refused.message) from refused
+            raise
+        return message_id
+
+    async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None,
+                    as_spoiler: bool = False) -> Message | None:
+        """Render a reply (split at 4096 characters) and send it; buttons go with the last part."""
+        parts = render_messages(reply.text, as_spoiler=as_spoiler)
+        sent = None
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            sent = await self.application.bot.send_message(
+                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply) if last else None,
+                reply_to_message_id=reply_to if index == 0 else None, allow_sending_without_reply=True,
+            )
+        return sent
+
+    def _language(self, chat_id: int) -> str:
+        row = self.app.store.chat(chat_key(chat_id))
+        return row["language"] if row else self.app.settings.default_language
+
+    # -- life cycle --------------------------------------------------------------
+
+    async def register_commands(self) -> None:
+        """Tell Telegram the command list, in Korean and in English."""
+        for language in LANGUAGES:
+            commands = [BotCommand(name, text(language, f"command_{name}")) for name in COMMANDS]
+            await self.application.bot.set_my_commands(commands, language_code=language)
+        default = [BotCommand(name, text(self.app.settings.default_language, f"command_{name}")) for name in COMMANDS]
+        await self.application.bot.set_my_commands(default)
+
+
+def _toast(message: str) -> str:
+    """answerCallbackQuery shows at most 200 characters, without markup."""
+    plain = message.replace("*", "").replace("`", "")
+    return plain if len(plain) <= 200 else plain[:199] + "…"
+
+
+async def start_telegram(adapter: TelegramAdapter) -> None:
+    """Connect, register the commands and start polling for updates."""
+    application = adapter.application
+    await application.initialize()
+    await adapter.register_commands()
+    await application.start()
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def stop_telegram(adapter: TelegramAdapter) -> None:
+    """Stop polling, finish the updates being handled and close the connection."""
+    application = adapter.application
+    if application.updater and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

@@ -1,0 +1,353 @@
+"""Markdown to Telegram HTML, and that HTML cut into messages that fit Telegram's length limit.
+
+Pure functions, no I/O. The markdown is what our notes and message catalogue use: `*bold*` and `**bold**`,
+`_italic_`, `` `code` ``, fenced code, links, headings, lists and `>` quotes; anything else, raw HTML
+included, is shown as text. The output obeys the Bot API "Formatting options" nesting rules: code and pre
+cannot sit inside bold, italic, links or spoilers, so there they are shown as plain text, and quotes are
+never nested.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+from dataclasses import dataclass, field
+
+TELEGRAM_LIMIT = 4096
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A backtick in the rest of the line makes it inline code, not a fence (CommonMark).
+_FENCE = re.compile(r"([ \t]*)(`{3,}(?=[^`]*$)|~{3,})(.*)$")
+_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_BULLET = re.compile(r"([ \t]*)[-*+][ \t]+(.*)$")
+_ORDERED = re.compile(r"([ \t]*)(\d{1,9})[.)][ \t]+(.*)$")
+_QUOTE = re.compile(r" {0,3}> ?")
+_LANGUAGE = re.compile(r"[\w+#.-]+")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_RUN = re.compile(r"\*+|_+|`+")
+_PLAIN = re.compile(r"[^\\`*_\[\]<]+")
+# `(url)` or `(url "title")`; one level of parentheses inside the url, as in Wikipedia links.
+_LINK_TAIL = re.compile(r"\((<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)(?:[ \t]+\"[^\"\n]*\")?\)")
+_SCHEMES = ("http://", "https://", "tg://", "mailto:")
+_ESCAPABLE = frozenset(string.punctuation)
+_NO_CODE_INSIDE = frozenset({"b", "i", "a"})
+_CODE_TAG = re.compile(r"</?(?:pre|code)\b[^>]*>")
+_HTML_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|[\s\S]")
+_TAG_NAME = re.compile(r"</?([\w-]+)")
+_END = 4  # break quality of the end of the text: always the best place to stop
+
+
+def _escape(text: str, attribute: bool = False) -> str:
+    """Escape text for Telegram HTML; quotes too inside an attribute value."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if attribute else text
+
+
+class _Delim(str):
+    """A `*`, `**`, `_` or `[` that may still open a span; shown as itself if it never does."""
+
+
+class _Code(str):
+    """An inline code span's raw content."""
+
+
+@dataclass(slots=True)
+class _Span:
+    """A matched b, i or a (with href) around its parsed children."""
+
+    tag: str
+    href: str = ""
+    children: list = field(default_factory=list)
+
+
+def _run_length(s: str, i: int) -> int:
+    """How many copies of s[i] (a `*`, `_` or backtick) start at i."""
+    return len(_RUN.match(s, i).group())
+
+
+def _parse_inline(s: str) -> list:
+    """Parse one line into text, code spans and spans, with a small CommonMark-style delimiter stack."""
+    out: list = []
+    openers: list[int] = []  # indices in `out` of delimiters that may still open a span
+    i = 0
+    while i < len(s):
+        char = s[i]
+        if plain := _PLAIN.match(s, i):
+            out.append(_escape(plain.group()))
+            i = plain.end()
+        elif char == "\\" and s[i + 1 : i + 2] in _ESCAPABLE:
+            out.append(_escape(s[i + 1]))
+            i += 2
+        elif char == "`":
+            i = _code_span(s, i, out)
+        elif char in "*_":
+            i = _emphasis(s, i, out, openers)
+        elif char == "[":
+            openers.append(len(out))
+            out.append(_Delim("["))
+            i += 1
+        elif char == "]":
+            i = _link(s, i, out, openers)
+        elif br := _BR.match(s, i):
+            out.append("\n")
+            i = br.end()
+        else:
+            out.append(_escape(char))
+            i += 1
+    return out
+
+
+def _code_span(s: str, i: int, out: list) -> int:
+    """A code span closed by a backtick run of the same length; an unclosed run is text."""
+    run = _run_length(s, i)
+    closing = re.compile(f"(?<!`){'`' * run}(?!`)").search(s, i + run)
+    if not closing:
+        out.append("`" * run)
+        return i + run
+    content = s[i + run : closing.start()]
+    if len(content) >= 2 and content[0] == content[-1] == " " and content.strip(" "):
+        content = content[1:-1]  # CommonMark: one padding space each side lets code start with a backtick
+    out.append(_Code(content))
+    return closing.end()
+
+
+def _emphasis(s: str, i: int, out: list, openers: list[int]) -> int:
+    """A `*`/`**` (bold, as in Telegram's own markdown) or `_` (italic) run: close a span, open one, or text."""
+    run = _run_length(s, i)
+    delim = s[i : i + run]
+    before = s[i - 1] if i else " "
+    after = s[i + run] if i + run < len(s) else " "
+    if delim[0] == "_":  # a single `_`, and only next to spaces or punctuation: snake_case stays as typed
+        can_open = run == 1 and not before.isalnum() and not after.isspace()
+        can_close = run == 1 and not before.isspace() and not after.isalnum()
+    else:
+        can_open, can_close = run <= 2 and not after.isspace(), run <= 2 and not before.isspace()
+    if can_close and _close(out, openers, delim, _Span("i" if delim == "_" else "b")):
+        return i + run
+    if can_open:
+        openers.append(len(out))
+    out.append(_Delim(delim) if can_open else delim)
+    return i + run
+
+
+def _close(out: list, openers: list[int], text: str, span: _Span) -> bool:
+    """Wrap everything after the nearest opener spelled `text` in `span`; False if there is none."""
+    for k in range(len(openers) - 1, -1, -1):
+        at = openers[k]
+        if out[at] == text and at + 1 < len(out):
+            span.children = out[at + 1 :]
+            del out[at:], openers[k:]  # openers inside the span can no longer match anything outside it
+            out.append(span)
+            return True
+    return False
+
+
+def _link(s: str, i: int, out: list, openers: list[int]) -> int:
+    """Close `[label](url)` at the `]` at i; an unsafe scheme or a missing url leaves the brackets as text."""
+    tail = _LINK_TAIL.match(s, i + 1)
+    url = tail.group(1).strip("<>") if tail else ""
+    safe = any(url.lower().startswith(scheme) and len(url) > len(scheme) for scheme in _SCHEMES)
+    if safe and _close(out, openers, "[", _Span("a", url)):
+        return tail.end()
+    if brackets := [at for at in openers if out[at] == "["]:
+        openers.remove(brackets[-1])  # CommonMark: a `[` that failed to make a link can never make one
+    out.append("]")
+    return i + 1
+
+
+def _render(nodes: list, inside: frozenset[str]) -> str:
+    """Parsed nodes as HTML, leaving out tags Telegram would not nest where they are."""
+    html = []
+    for node in nodes:
+        if isinstance(node, _Code):
+            code = _escape(node)
+            html.append(code if inside & _NO_CODE_INSIDE else f"<code>{code}</code>")
+        elif isinstance(node, str):
+            html.append(node)
+        else:
+            inner = _render(node.children, inside | {node.tag})
+            if node.tag in inside:
+                html.append(inner)
+            else:
+                href = f' href="{_escape(node.href, attribute=True)}"' if node.href else ""
+                html.append(f"<{node.tag}{href}>{inner}</{node.tag}>")
+    return "".join(html)
+
+
+def _inline(text: str, inside: frozenset[str] = frozenset()) -> str:
+    """One line of inline markdown as HTML."""
+    return _render(_parse_inline(text), inside)
+
+
+def _line(line: str) -> str:
+    """One markdown line outside code: a heading, a list item or text."""
+    if heading := _HEADING.match(line):
+        text = _inline(heading.group(1) or "", frozenset({"b"}))
+        return f"<b>{text}</b>" if text.strip() else ""
+    if item := _BULLET.match(line):
+        return f"{item.group(1)}• {_inline(item.group(2))}"
+    if item := _ORDERED.match(line):
+        return f"{item.group(1)}{item.group(2)}. {_inline(item.group(3))}"
+    return _inline(line.rstrip())
+
+
+def _code_block(lines: list[str], start: int, fence: re.Match) -> tuple[str, int]:
+    """A fenced block as <pre>, and the line after it; an unclosed fence runs to the end, as in CommonMark."""
+    indent, marker, info = fence.groups()
+    closing = re.compile(rf"[ \t]*{marker[0]}{{{len(marker)},}}[ \t]*$")
+    end = next((k for k in range(start + 1, len(lines)) if closing.match(lines[k])), len(lines))
+    # Lines lose as much indentation as the fence had, so a fence inside a list item keeps its layout.
+    body = (line[: len(indent)].lstrip(" \t") + line[len(indent) :] for line in lines[start + 1 : end])
+    code = _escape("\n".join(body))
+    if not code.strip():
+        return "", end + 1
+    language = (info.split() or [""])[0]
+    attribute = f' class="language-{language}"' if _LANGUAGE.fullmatch(language) else ""
+    return f"<pre><code{attribute}>{code}</code></pre>", end + 1
+
+
+def _quote(lines: list[str], start: int) -> tuple[str, int]:
+    """Consecutive `>` lines as one blockquote; Telegram cannot nest quotes, so `>>` is flattened."""
+    body, i = [], start
+    while i < len(lines) and (marker := _QUOTE.match(lines[i])):
+        text = lines[i][marker.end() :]
+        while marker := _QUOTE.match(text):
+            text = text[marker.end() :]
+        body.append(_line(text))
+        i += 1
+    inner = "\n".join(body).strip("\n")
+    return (f"<blockquote>{inner}</blockquote>" if inner.strip() else ""), i
+
+
+def to_telegram_html(markdown: str) -> str:
+    """Markdown -> Telegram HTML (parse_mode='HTML')."""
+    lines = _LINE_BREAK.split(markdown)
+    pieces: list[str] = []
+    i = 0
+    while i < len(lines):
+        if fence := _FENCE.match(lines[i]):
+            piece, i = _code_block(lines, i, fence)
+        elif _QUOTE.match(lines[i]):
+            piece, i = _quote(lines, i)
+        else:
+            piece, i = _line(lines[i]), i + 1
+        if piece.strip():
+            pieces.append(piece)
+        elif pieces and pieces[-1]:
+            pieces.append("")  # a run of blank lines is one paragraph break
+    while pieces and not pieces[-1]:
+        pieces.pop()
+    return "\n".join(pieces)
+
+
+def spoiler(html: str) -> str:
+    """Hide rendered HTML under one spoiler, with code shown as plain text since Telegram cannot nest it there."""
+    return f"<tg-spoiler>{_CODE_TAG.sub('', html)}</tg-spoiler>" if html else ""
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _is_tag(token: str) -> bool:
+    """Whether an HTML token is a tag rather than a character or an entity."""
+    return len(token) > 1 and token[0] == "<"
+
+
+def _closing(stack: tuple[str, ...]) -> str:
+    """Close tags for the open tags in `stack`, innermost first."""
+    return "".join(f"</{_TAG_NAME.match(tag).group(1)}>" for tag in reversed(stack))
+
+
+def _fit_tags(tokens: list[str], limit: int) -> list[str]:
+    """Drop tags too long to reopen within `limit` (a huge href, say); their text stays."""
+    widest = max((_units(t) for t in tokens if not _is_tag(t)), default=0)
+    kept, stack, overhead = [], [], 0  # stack holds each open tag's cost, 0 if it was dropped
+    for token in tokens:
+        if _is_tag(token) and token[1] == "/":
+            cost = stack.pop() if stack else 0
+            overhead -= cost
+            token = token if cost else ""
+        elif _is_tag(token):
+            cost = _units(token + _closing((token,)))
+            cost = cost if overhead + cost + widest <= limit else 0
+            overhead += cost
+            stack.append(cost)
+            token = token if cost else ""
+        if token:
+            kept.append(token)
+    return kept
+
+
+def _walk(tokens: list[str]) -> tuple[list[tuple[str, ...]], list[int]]:
+    """The open tags before each token (and at the end), and each token's offset in UTF-16 units."""
+    stacks, offsets, stack, offset = [], [], (), 0
+    for token in tokens:
+        stacks.append(stack)
+        offsets.append(offset)
+        offset += _units(token)
+        if _is_tag(token):
+            stack = stack[:-1] if token[1] == "/" else (*stack, token)
+    return [*stacks, stack], [*offsets, offset]
+
+
+def _cuts(tokens: list[str], stacks: list[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Where a part may end, with a quality: one place per gap between characters, where fewest tags are open."""
+    cuts, before, last = [], "", None
+    for k, token in enumerate(tokens):
+        if _is_tag(token):
+            continue
+        if last is not None:
+            # Shallowest point of the tags in between: closing tags stay left, opening tags go right.
+            at = min(range(last + 1, k + 1), key=lambda j: len(stacks[j]))
+            char = tokens[last]
+            quality = 3 if char == before == "\n" else 2 if char == "\n" else 1 if char in " \t" else 0
+            cuts.append((at, quality))
+            before = char
+        last = k
+    return [*cuts, (len(tokens), _END)]
+
+
+def _choose(fitting: list[tuple[int, int, int]], limit: int) -> int:
+    """The end of the text if it fits, else the best break in the second half of the part (so no stubs)."""
+    if fitting[-1][1] == _END:
+        return fitting[-1][0]
+    late = [cut for cut in fitting if cut[2] * 2 >= limit] or fitting
+    return max(late, key=lambda cut: (cut[1], cut[0]))[0]
+
+
+def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split rendered HTML into parts of at most `limit` UTF-16 units, each valid HTML on its own.
+
+    Counts the HTML itself (tags and entities too), never less than Telegram's count of the visible text.
+    Prefers paragraph breaks, then line breaks, then spaces; open tags are closed and reopened at a cut.
+    """
+    tokens = _fit_tags(_HTML_TOKEN.findall(html), limit)
+    stacks, offsets = _walk(tokens)
+    cuts = _cuts(tokens, stacks)
+    parts, start, first = [], 0, 0
+    while start < len(tokens):
+        while cuts[first][0] <= start:
+            first += 1
+        opening = "".join(stacks[start])
+        fitting = []
+        for end, quality in itertools.islice(cuts, first, None):
+            size = _units(opening) + offsets[end] - offsets[start]
+            if size > limit:
+                break
+            if size + _units(_closing(stacks[end])) <= limit:
+                fitting.append((end, quality, size))
+        if not fitting:
+            raise ValueError(f"limit {limit} cannot hold a single character of this HTML")
+        end = _choose(fitting, limit)
+        parts.append(opening + "".join(tokens[start:end]) + _closing(stacks[end]))
+        start = end
+    return parts
+
+
+def render_messages(markdown: str, limit: int = TELEGRAM_LIMIT, *, as_spoiler: bool = False) -> list[str]:
+    """Markdown as Telegram messages: rendered, optionally under a spoiler, split; empty markdown gives []."""
+    html = to_telegram_html(markdown)
+    return split_html(spoiler(html) if as_spoiler else html, limit)

@@ -1,0 +1,135 @@
+"""The Telegram adapter end to end: the real python-telegram-bot Application, polling the fake Bot API."""
+
+from contextlib import AsyncExitStack
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.app import build_app
+from bot.config import load_settings
+from bot.platforms import open_platforms
+from fakes.telegram_api import FakeTelegramAPI
+
+PRIVATE, GROUP = 42, -4001
+NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 09:00 in Seoul
+USERS = {42: "Ann", 43: "Bo"}
+
+
+def user(user_id: int) -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": USERS[user_id]}
+
+
+def chat(chat_id: int) -> dict:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": USERS[chat_id]}
+    return {"id": chat_id, "type": "group", "title": "Team"}
+
+
+def command(chat_id: int, user_id: int, typed: str, message_id: int = 1) -> dict:
+    name = typed.split()[0]
+    return {"message": {"message_id": message_id, "date": 1764460800, "chat": chat(chat_id), "from": user(user_id),
+                        "text": typed, "entities": [{"type": "bot_command", "offset": 0, "length": len(name)}]}}
+
+
+def tap(chat_id: int, user_id: int, data: str, message: dict, query_id: str) -> dict:
+    return {"callback_query": {"id": query_id, "from": user(user_id), "chat_instance": "ci", "data": data,
+                               "message": {"message_id": message["message_id"], "date": 1764460800,
+                                           "chat": chat(chat_id), "text": message["text"]}}}
+
+
+@pytest.fixture
+async def telegram(tmp_path, monkeypatch):
+    """The bot polling a fake Bot API server, on a fresh database, with the clock fixed at NOW."""
+    fake = FakeTelegramAPI(enforce_limits=False)
+    await fake.start()
+    env = {"DRILL_DB": str(tmp_path / "drill.db"), "TELEGRAM_BOT_TOKEN": fake.token,
+           "TELEGRAM_API_BASE_URL": fake.base_url}
+    app = build_app(load_settings(env), NOW)
+    async with AsyncExitStack() as stack:
+        senders = await open_platforms(app, lambda: NOW, stack, listen=True)
+        await fake.wait_for_call("getUpdates")
+        yield fake, app, senders
+    app.close()
+    await fake.stop()
+
+
+async def deliver(fake, update: dict, method: str, count: int) -> list:
+    fake.push_update(update)
+    return await fake.wait_for_call(method, count=count)
+
+
+def last_sent(fake, chat_id: int) -> dict:
+    """The last message sent to a chat, with the id the fake gave it (ids count up per chat)."""
+    sent = fake.sent_messages(chat_id)
+    return {**sent[-1], "message_id": len(sent)}
+
+
+def last_markup(fake) -> list:
+    return fake.sent_messages()[-1]["reply_markup"]["inline_keyboard"][0]
+
+
+async def test_commands_are_registered_in_korean_and_english(telegram):
+    fake, _, _ = telegram
+    assert {c["command"] for c in fake.commands_for("en")} >= {"quiz", "streak", "leaderboard", "subscribe"}
+    assert fake.commands_for("ko")[0]["description"] != fake.commands_for("en")[0]["description"]
+
+
+async def test_private_chat_start_subscribe_quiz_reveal_and_grade(telegram):
+    fake, app, _ = telegram
+    await deliver(fake, command(PRIVATE, 42, "/start"), "sendMessage", 2)
+    assert "Daily Drill" in fake.sent_messages(PRIVATE)[0]["text"]
+    await deliver(fake, command(PRIVATE, 42, "/subscribe 09:00 Asia/Seoul", 2), "sendMessage", 3)
+    assert app.store.chat(f"telegram:{PRIVATE}")["status"] == "active"
+
+    await deliver(fake, command(PRIVATE, 42, "/quiz docker", 3), "sendMessage", 4)
+    question = last_sent(fake, PRIVATE)
+    (show,) = last_markup(fake)
+    await deliver(fake, tap(PRIVATE, 42, show["callback_data"], question, "q1"), "sendMessage", 5)
+    answer = last_sent(fake, PRIVATE)
+    assert "tg-spoiler" not in answer["text"]  # a private chat gets the answer itself
+    knew = last_markup(fake)[0]
+    await deliver(fake, tap(PRIVATE, 42, knew["callback_data"], answer, "q2"), "answerCallbackQuery", 2)
+    assert app.store.db["cards"].count == 1
+
+
+async def test_group_subscribe_is_for_admins_and_the_answer_is_posted_once_as_a_spoiler(telegram):
+    fake, app, senders = telegram
+    fake.set_chat_member(GROUP, 43, "member")
+    await deliver(fake, command(GROUP, 43, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    assert app.store.chat(f"telegram:{GROUP}")["status"] == "new"
+    fake.set_chat_member(GROUP, 42, "administrator")
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul", 2), "sendMessage", 2)
+    assert app.store.chat(f"telegram:{GROUP}")["status"] == "active"
+
+    report = await app.delivery(senders, lambda: NOW).sweep(NOW)  # the daily push at 09:00 Seoul
+    assert report.sent == 1
+    question = last_sent(fake, GROUP)
+    assert "오늘의 문제" in question["text"]
+    (show,) = last_markup(fake)
+    await deliver(fake, tap(GROUP, 43, show["callback_data"], question, "g1"), "sendMessage", 4)
+    answer = last_sent(fake, GROUP)
+    assert "<tg-spoiler>" in answer["text"] and answer["reply_parameters"]["message_id"] == question["message_id"]
+    await deliver(fake, tap(GROUP, 42, show["callback_data"], question, "g2"), "answerCallbackQuery", 2)
+    assert len(fake.sent_messages(GROUP)) == 4  # the second tap got a toast, not another post
+
+    knew, partly, _ = last_markup(fake)
+    await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "g3"), "answerCallbackQuery", 3)
+    await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "g4"), "answerCallbackQuery", 4)
+    assert {m: p for m, (_, p) in app.store.points_by_member(f"telegram:{GROUP}").items()} == {
+        "telegram:42": 3, "telegram:43": 2}
+    forged = dict(knew, callback_data="g:999:k")
+    await deliver(fake, tap(GROUP, 43, forged["callback_data"], answer, "g5"), "answerCallbackQuery", 5)
+    assert app.store.db["grades"].count == 2
+
+
+async def test_blocked_chat_is_deactivated_and_a_429_is_retried(telegram):
+    fake, app, senders = telegram
+    fake.set_chat_member(GROUP, 42, "administrator")
+    await deliver(fake, command(PRIVATE, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul", 2), "sendMessage", 2)
+    fake.block(PRIVATE)
+    fake.fail_next("sendMessage", error="429", chat_id=GROUP, retry_after=1)
+    report = await app.delivery(senders, lambda: NOW).sweep(NOW)
+    assert (report.sent, report.deactivated) == (1, 1)
+    assert app.store.chat(f"telegram:{PRIVATE}")["status"] == "inactive"
+    assert fake.sent_messages(GROUP)[-1]["text"].count("오늘의 문제") == 1
