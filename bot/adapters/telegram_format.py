@@ -61,11 +61,6 @@ class _Span:
     children: list = field(default_factory=list)
 
 
-def _run_length(s: str, i: int) -> int:
-    """How many copies of s[i] (a `*`, `_` or backtick) start at i."""
-    return len(_RUN.match(s, i).group())
-
-
 def _parse_inline(s: str) -> list:
     """Parse one line into text, code spans and spans, with a small CommonMark-style delimiter stack."""
     out: list = []
@@ -100,7 +95,7 @@ def _parse_inline(s: str) -> list:
 
 def _code_span(s: str, i: int, out: list) -> int:
     """A code span closed by a backtick run of the same length; an unclosed run is text."""
-    run = _run_length(s, i)
+    run = _RUN.match(s, i).end() - i
     closing = re.compile(f"(?<!`){'`' * run}(?!`)").search(s, i + run)
     if not closing:
         out.append("`" * run)
@@ -114,7 +109,7 @@ def _code_span(s: str, i: int, out: list) -> int:
 
 def _emphasis(s: str, i: int, out: list, openers: list[int]) -> int:
     """A `*`/`**` (bold, as in Telegram's own markdown) or `_` (italic) run: close a span, open one, or text."""
-    run = _run_length(s, i)
+    run = _RUN.match(s, i).end() - i
     delim = s[i : i + run]
     before = s[i - 1] if i else " "
     after = s[i + run] if i + run < len(s) else " "
