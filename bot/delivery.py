@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.core.choice import choose_daily_question
 from bot.core.schedule import Schedule, due_drill_days, local_date, parse_days, parse_time
 from bot.core.replies import Reply
 from bot.drill import Drill
@@ -135,11 +134,7 @@ class DailyDelivery:
             if self._stopping:
                 report.skipped += 1
                 return
-            cycle, asked = self.store.current_cycle(chat["key"])
-            topics = frozenset(t for t in (chat["topics"] or "").split(",") if t)
-            eligible = [q["id"] for q in self.store.active_questions(topics or None)]
-            choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
-            question_id, cycle = choice if choice else (None, cycle)
+            question_id, cycle = self.drill.next_daily_question(chat)
             delivery_id = self.store.claim_delivery(chat["key"], day, question_id, cycle, now)
             if delivery_id is None:
                 return  # another sweep claimed it first

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.core import schedule as sched
+from bot.core.choice import choose_daily_question
 from bot.core.commands import (
     grade_payload, parse_action, parse_command, practice_grade_payload, reveal_payload,
 )
@@ -18,7 +19,7 @@ from bot.core.messages import text
 from bot.core.practice import pick_practice_question, review
 from bot.core.progress import GRADES, POINTS, leaderboard, streak
 from bot.core.replies import Button, ChatRef, MemberRef, Reply
-from bot.drill_commands import COMMAND_HANDLERS
+from bot.drill_commands import COMMAND_HANDLERS, chat_topics
 from bot.store import Store
 
 
@@ -75,6 +76,13 @@ class Drill:
         return [self._grade_practice(lang, question, member, action.grade, now)]
 
     # -- daily question ----------------------------------------------------
+
+    def next_daily_question(self, chat: dict) -> tuple[str | None, int]:
+        """(question id or None when nothing is eligible, cycle) for the chat's next daily question."""
+        cycle, asked = self.store.current_cycle(chat["key"])
+        eligible = [q["id"] for q in self.store.active_questions(chat_topics(chat) or None)]
+        choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
+        return choice if choice else (None, cycle)
 
     def daily_replies(self, chat_key: str, delivery_id: int, now: datetime) -> list[Reply]:
         """The daily question message, preceded by last week's board on the chat's first drill day of a week."""

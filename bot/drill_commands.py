@@ -18,6 +18,11 @@ from bot.core.replies import Button, ChatRef, MemberRef, Reply
 if TYPE_CHECKING:
     from bot.drill import Drill
 
+
+def chat_topics(row: dict) -> frozenset[str]:
+    """The chat's topic filter (empty: every topic)."""
+    return frozenset(t for t in (row["topics"] or "").split(",") if t)
+
 SCHEDULE_FIELDS = ("time", "zone", "days", "topics", "language")
 
 
@@ -61,7 +66,7 @@ def quiz(drill: Drill, row: dict, chat: ChatRef, member: MemberRef, cmd: Command
             return [_say(row, chat, "unknown_topic", value=_shorten(topic), topics=", ".join(known))]
         wanted = frozenset({topic})
     else:
-        wanted = _chat_topics(row)
+        wanted = chat_topics(row)
     candidates = [q["id"] for q in drill.store.active_questions(wanted or None)]
     cards = drill.store.cards(member.key)
     picked = pick_practice_question(candidates, cards, now, member.key)
@@ -178,10 +183,6 @@ def _confirm(drill: Drill, chat_key: str, chat: ChatRef, key: str, now: datetime
     lang = row["language"]
     return _say(row, chat, key, private=False, at=row["at"], zone=row["zone"], days=row["days"] or "-",
                 topics=row["topics"] or text(lang, "all_topics"), language=row["language"], next=local)
-
-
-def _chat_topics(row: dict) -> frozenset[str]:
-    return frozenset(t for t in (row["topics"] or "").split(",") if t)
 
 
 def _can_manage(row: dict, chat: ChatRef, member: MemberRef) -> bool:

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from bot.adapters.console import ConsoleChat
 from bot.app import App
-from bot.core.choice import choose_daily_question
 from bot.platforms import open_platforms
 
 
@@ -24,11 +23,8 @@ async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: 
     if dry_run:
         due = delivery.due(now, every_active=every_active)
         for chat, day in due:
-            cycle, asked = app.store.current_cycle(chat["key"])
-            topics = frozenset(t for t in (chat["topics"] or "").split(",") if t)
-            eligible = [q["id"] for q in app.store.active_questions(topics or None)]
-            choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
-            question = app.store.question(choice[0])["question"] if choice else "(no eligible question)"
+            question_id, _cycle = app.drill.next_daily_question(chat)
+            question = app.store.question(question_id)["question"] if question_id else "(no eligible question)"
             print(f"{chat['key']} {day.isoformat()}: {question}")
         print(f"dry run: {len(due)} chat(s) due, nothing sent")
         return 0
