@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from bot.core.schedule import Schedule, ScheduleError, parse_days, parse_time, parse_zone
 
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "settings.toml"
 LANGUAGES = ("ko", "en")
@@ -58,6 +60,13 @@ class Settings:
     port: int
     telegram: TelegramSettings | None
     slack: SlackSettings | None
+
+    @property
+    def needs_http_server(self) -> bool:
+        """A Telegram webhook or Slack HTTP mode needs the web server on PORT."""
+        telegram_webhook = self.telegram is not None and self.telegram.webhook_url is not None
+        slack_http = self.slack is not None and self.slack.app_token is None
+        return telegram_webhook or slack_http
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -164,11 +173,18 @@ def _telegram(env: Mapping[str, str]) -> TelegramSettings | None:
     token = env.get("TELEGRAM_BOT_TOKEN")
     if not token:
         return None
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL") or None
+    if webhook_url and not webhook_url.startswith(("https://", "http://")):
+        raise ConfigError(f"environment: TELEGRAM_WEBHOOK_URL must be an https:// URL, not {webhook_url!r}")
+    webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+    if webhook_secret and not _WEBHOOK_SECRET.fullmatch(webhook_secret):
+        raise ConfigError("environment: TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ "
+                          "and - (Telegram's rule)")
     return TelegramSettings(
         token=token,
         api_base_url=env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot",
-        webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
-        webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
     )
 
 

@@ -2,29 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.app import App
 from bot.delivery import Sender
+from bot.web import WebServer
+
+
+@dataclass
+class Platforms:
+    """The connected platforms: the scheduler's senders, and the HTTP server when one is needed."""
+
+    senders: dict[str, Sender]
+    server: WebServer | None = None
 
 
 async def open_platforms(app: App, clock: Callable[[], datetime], stack: AsyncExitStack, *,
-                         listen: bool) -> dict[str, Sender]:
+                         listen: bool) -> Platforms:
     """Connect every platform whose token is set; `listen` also starts receiving updates.
 
-    Each platform is closed by `stack` when the caller leaves it.
+    Everything opened here is closed by `stack` when the caller leaves it, the HTTP server first so
+    that no request arrives at a platform that is shutting down.
     """
+    settings = app.settings
+    server = WebServer(settings.port) if listen and settings.needs_http_server else None
     senders: dict[str, Sender] = {}
-    if app.settings.telegram is not None:
+    after_listening: list[Callable[[], Awaitable[None]]] = []
+    if settings.telegram is not None:
         from bot.adapters import telegram
 
-        adapter = telegram.TelegramAdapter(app, app.settings.telegram, clock)
+        adapter = telegram.TelegramAdapter(app, settings.telegram, clock)
+        stack.push_async_callback(telegram.stop_telegram, adapter)
         if listen:
-            await telegram.start_telegram(adapter)
+            await telegram.start_telegram(adapter, server)
+            if settings.telegram.webhook_url:
+                after_listening.append(lambda: telegram.set_webhook(adapter))
         else:
             await adapter.application.initialize()
-        stack.push_async_callback(telegram.stop_telegram, adapter)
         senders["telegram"] = adapter
-    return senders
+    if server is not None:
+        await server.start()
+        stack.push_async_callback(server.stop)
+    for step in after_listening:
+        await step()
+    return Platforms(senders, server)

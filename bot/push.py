@@ -15,7 +15,7 @@ async def push(app: App, now: datetime, *, dry_run: bool = False, every_active: 
     """Deliver what is due (or, with every_active, today's question to every active chat); print a summary."""
     async with AsyncExitStack() as stack:
         console = ConsoleChat(app, sys.stdout, lambda: now)
-        senders = {"console": console, **await open_platforms(app, lambda: now, stack, listen=False)}
+        senders = {"console": console, **(await open_platforms(app, lambda: now, stack, listen=False)).senders}
         return await _push(app, app.delivery(senders, lambda: now), now, dry_run, every_active)
 
 

@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 async def run_platforms(app: App, clock: Callable[[], datetime]) -> int:
     """Serve every configured platform until SIGTERM or SIGINT, then stop gracefully."""
     async with AsyncExitStack() as stack:
-        senders = await open_platforms(app, clock, stack, listen=True)
+        senders = (await open_platforms(app, clock, stack, listen=True)).senders
         if not senders:
-            print("error: no chat platform configured: set TELEGRAM_BOT_TOKEN, "
+            print("error: no chat platform configured: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN, "
                   "or use `python -m bot chat` for the terminal chat", file=sys.stderr)
             return 2
         delivery = app.delivery(senders, clock)

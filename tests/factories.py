@@ -8,6 +8,11 @@ def make_question(text: str, answer: str = "An answer.", topic: str = "general",
     return Question(id=question_id(text), question=text, answer=answer, topic=topic, source=source)
 
 
+def store_snapshot(store) -> list[list[dict]]:
+    """The rows a refused action must leave alone (the members table is only a directory of names)."""
+    return [list(store.db[table].rows) for table in ("chats", "deliveries", "grades", "cards")]
+
+
 class RecordingSender:
     """A chat platform seen from the scheduler: keeps what it was sent; can refuse on demand."""
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.commands import grade_payload, reveal_payload
 from conftest import ADMIN, MEMBER, SEOUL_GROUP
-from factories import RecordingSender
+from factories import RecordingSender, store_snapshot
 
 
 def seoul(day: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -99,10 +99,6 @@ async def test_buttons_are_checked_against_the_store(app, drill_day):
     assert app.store.db["grades"].count == 0 and app.store.db["cards"].count == 0
 
 
-def snapshot(app):
-    return [list(app.store.db[table].rows) for table in ("chats", "deliveries", "grades", "cards")]
-
-
 @pytest.mark.parametrize("typed", [
     "/subscribe 25:00", "/schedule zone Mars/Olympus", "/schedule days funday", "/schedule topics astrology",
     "/quiz astrology", "/schedule time", "/schedule", "/leaderboard forever", "/subscribe 09:00 UTC extra",
@@ -110,22 +106,22 @@ def snapshot(app):
 ])
 async def test_bad_input_gets_one_line_with_an_example_and_changes_nothing(app, drill_day, typed):
     await drill_day(seoul(30))
-    before = snapshot(app)
+    before = store_snapshot(app.store)
     replies = app.drill.command(SEOUL_GROUP, ADMIN, typed, seoul(30, 10))
     assert len(replies) == 1
     message = replies[0].text
     assert "\n" not in message and len(message) < 200
     assert "/" in message  # names a command to type
-    assert snapshot(app) == before
+    assert store_snapshot(app.store) == before
 
 
 async def test_only_admins_change_a_group_schedule(app, drill_day):
     await drill_day(seoul(30))
-    before = snapshot(app)
+    before = store_snapshot(app.store)
     for typed in ("/schedule time 10:00", "/unsubscribe", "/subscribe 07:00"):
         (reply,) = app.drill.command(SEOUL_GROUP, MEMBER, typed, seoul(30, 10))
         assert reply.private
-    assert snapshot(app) == before
+    assert store_snapshot(app.store) == before
     (reply,) = app.drill.command(SEOUL_GROUP, ADMIN, "/schedule time 10:00", seoul(30, 10))
     assert app.store.chat(SEOUL_GROUP.key)["at"] == "10:00"
 

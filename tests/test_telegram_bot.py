@@ -46,7 +46,7 @@ async def telegram(tmp_path, monkeypatch):
            "TELEGRAM_API_BASE_URL": fake.base_url}
     app = build_app(load_settings(env), NOW)
     async with AsyncExitStack() as stack:
-        senders = await open_platforms(app, lambda: NOW, stack, listen=True)
+        senders = (await open_platforms(app, lambda: NOW, stack, listen=True)).senders
         await fake.wait_for_call("getUpdates")
         yield fake, app, senders
     app.close()
@@ -133,3 +133,54 @@ async def test_blocked_chat_is_deactivated_and_a_429_is_retried(telegram):
     assert (report.sent, report.deactivated) == (1, 1)
     assert app.store.chat(f"telegram:{PRIVATE}")["status"] == "inactive"
     assert fake.sent_messages(GROUP)[-1]["text"].count("오늘의 문제") == 1
+
+
+async def subscribed_group_with_todays_question(fake, app, senders) -> dict:
+    """A group an admin subscribed, with today's question delivered by the 09:00 sweep."""
+    fake.set_chat_member(GROUP, 42, "administrator")
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    assert (await app.delivery(senders, lambda: NOW).sweep(NOW)).sent == 1
+    return last_sent(fake, GROUP)
+
+
+async def test_streak_and_leaderboard_after_two_members_grade(telegram):
+    fake, app, senders = telegram
+    question = await subscribed_group_with_todays_question(fake, app, senders)
+    (show,) = last_markup(fake)
+    await deliver(fake, tap(GROUP, 43, show["callback_data"], question, "s1"), "sendMessage", 3)
+    answer = last_sent(fake, GROUP)
+    knew, partly, _ = last_markup(fake)
+    await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "s2"), "answerCallbackQuery", 2)
+    await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "s3"), "answerCallbackQuery", 3)
+
+    await deliver(fake, command(GROUP, 43, "/streak", 10), "sendMessage", 4)
+    assert "연속 기록: 1일" in last_sent(fake, GROUP)["text"]
+    await deliver(fake, command(GROUP, 42, "/leaderboard week", 11), "sendMessage", 5)
+    board = last_sent(fake, GROUP)["text"]
+    assert board.index("1. Ann: 3점") < board.index("2. Bo: 2점")
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_history(telegram):
+    fake, app, senders = telegram
+    await subscribed_group_with_todays_question(fake, app, senders)
+    supergroup = -1001234
+    migrate = {"message": {"message_id": 20, "date": 1764460800, "chat": chat(GROUP), "from": user(42),
+                           "migrate_to_chat_id": supergroup}}
+    fake.push_update(migrate)
+    fake.push_update(command(supergroup, 42, "/help", 21))  # handled after the move: proves it is done
+    await fake.wait_for_call("sendMessage", count=3)
+    moved = app.store.chat(f"telegram:{supergroup}")
+    assert moved["status"] == "active" and app.store.chat(f"telegram:{GROUP}") is None
+    assert app.store.has_delivery(moved["key"], NOW.date())
+
+
+async def test_chat_migrated_on_send_moves_the_chat_and_delivers_there(telegram):
+    fake, app, senders = telegram
+    fake.set_chat_member(GROUP, 42, "administrator")
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    fake.fail_next("sendMessage", error="migrated", chat_id=GROUP, migrate_to=-1005678)
+    report = await app.delivery(senders, lambda: NOW).sweep(NOW)
+    assert report.sent == 1
+    assert "오늘의 문제" in fake.sent_messages(-1005678)[-1]["text"]
+    assert app.store.chat("telegram:-1005678")["status"] == "active"
+    assert app.store.chat(f"telegram:{GROUP}") is None

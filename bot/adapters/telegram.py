@@ -6,9 +6,14 @@ engine decides; the replies are rendered to Telegram HTML with inline buttons.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlsplit
+
+from aiohttp import web
 
 from telegram import (
     BotCommand, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User,
@@ -27,11 +32,13 @@ from bot.core.commands import COMMANDS, parse_command
 from bot.core.messages import LANGUAGES, text
 from bot.core.replies import ChatRef, MemberRef, Reply
 from bot.delivery import ChatMoved, PermanentSendError
+from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 _MANAGING = ("subscribe", "schedule", "unsubscribe")
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _PERMANENT_BAD_REQUESTS = ("chat not found", "group chat was deactivated", "bot was kicked", "user is deactivated")
 
 
@@ -65,6 +72,8 @@ class TelegramAdapter:
         self.app = app
         self.settings = settings
         self.clock = clock
+        # Without a configured secret a fresh one is registered with Telegram at every start.
+        self.webhook_secret = settings.webhook_secret or secrets.token_urlsafe(32)
         self.application = (
             Application.builder()
             .token(settings.token)
@@ -154,6 +163,19 @@ class TelegramAdapter:
         if message.migrate_to_chat_id:
             self.app.store.move_chat(chat_key(message.chat.id), chat_key(message.migrate_to_chat_id))
 
+    async def on_webhook(self, request: web.Request) -> web.Response:
+        """An update Telegram POSTed to the webhook; only requests carrying our secret get in."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            log.warning("webhook request without the right secret token from %s", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = Update.de_json(await request.json(), self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400, text="not an update")
+        await self.application.update_queue.put(update)
+        return web.Response(text="ok")
+
     # -- sending -----------------------------------------------------------------
 
     async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
@@ -208,13 +230,29 @@ def _toast(message: str) -> str:
     return plain if len(plain) <= 200 else plain[:199] + "…"
 
 
-async def start_telegram(adapter: TelegramAdapter) -> None:
-    """Connect, register the commands and start polling for updates."""
+def webhook_path(url: str) -> str:
+    """The path our server answers the webhook on: the one in the public URL, or /telegram."""
+    path = urlsplit(url).path
+    return path if path not in ("", "/") else "/telegram"
+
+
+async def start_telegram(adapter: TelegramAdapter, server: WebServer | None) -> None:
+    """Connect, register the commands and receive updates: a webhook route on `server`, or polling."""
     application = adapter.application
     await application.initialize()
     await adapter.register_commands()
     await application.start()
-    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    if adapter.settings.webhook_url:
+        server.add_post(webhook_path(adapter.settings.webhook_url), adapter.on_webhook)
+    else:
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def set_webhook(adapter: TelegramAdapter) -> None:
+    """Ask Telegram to POST updates to our URL with our secret; called once the server listens."""
+    await adapter.application.bot.set_webhook(
+        adapter.settings.webhook_url, secret_token=adapter.webhook_secret, allowed_updates=Update.ALL_TYPES,
+    )
 
 
 async def stop_telegram(adapter: TelegramAdapter) -> None:
