@@ -1,13 +1,16 @@
 """The Telegram adapter end to end: the real python-telegram-bot Application, polling the fake Bot API."""
 
+import asyncio
 from contextlib import AsyncExitStack
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED
 
 from bot.app import build_app
 from bot.config import load_settings
 from bot.platforms import open_platforms
+from bot.scheduler import start_scheduler, stop_scheduler
 from fakes.telegram_api import FakeTelegramAPI
 
 PRIVATE, GROUP = 42, -4001
@@ -141,6 +144,40 @@ async def subscribed_group_with_todays_question(fake, app, senders) -> dict:
     await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
     assert (await app.delivery(senders, lambda: NOW).sweep(NOW)).sent == 1
     return last_sent(fake, GROUP)
+
+
+async def test_the_scheduler_pushes_the_daily_question_at_nine_and_not_before(telegram):
+    fake, app, senders = telegram
+    await deliver(fake, command(PRIVATE, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    clock = {"now": NOW - timedelta(minutes=1)}  # 08:59 in Seoul
+    delivery = app.delivery(senders, lambda: clock["now"])
+    scheduler = start_scheduler(delivery, tick_seconds=0.05)
+    try:
+        await asyncio.wait_for(delivery_ticks(scheduler, 3), timeout=10)
+        assert len(fake.sent_messages(PRIVATE)) == 1  # only the /subscribe confirmation
+        clock["now"] = NOW
+        await fake.wait_for_call("sendMessage", count=2)
+    finally:
+        await stop_scheduler(scheduler, delivery)
+    assert "오늘의 문제" in fake.sent_messages(PRIVATE)[-1]["text"]
+    assert app.store.has_delivery(f"telegram:{PRIVATE}", NOW.date())
+
+
+async def delivery_ticks(scheduler, count: int) -> None:
+    """Wait until the scheduler has run its job `count` more times (an APScheduler listener, no sleeps)."""
+    done = asyncio.Event()
+    seen = []
+
+    def executed(event) -> None:
+        seen.append(event)
+        if len(seen) >= count:
+            done.set()
+
+    scheduler.add_listener(executed, EVENT_JOB_EXECUTED)
+    try:
+        await done.wait()
+    finally:
+        scheduler.remove_listener(executed)
 
 
 async def test_streak_and_leaderboard_after_two_members_grade(telegram):
