@@ -16,7 +16,7 @@ from bot.core.commands import (
     grade_payload, parse_action, parse_command, practice_grade_payload, reveal_payload,
 )
 from bot.core.messages import text
-from bot.core.practice import pick_practice_question, review
+from bot.core.practice import review
 from bot.core.progress import GRADES, POINTS, leaderboard, streak
 from bot.core.replies import Button, ChatRef, MemberRef, Reply
 from bot.drill_commands import COMMAND_HANDLERS, chat_topics

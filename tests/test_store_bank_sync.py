@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from bot.store import migrations, open_database
+from bot.store import open_database
+from bot.store_schema import migrations
 
 from factories import make_question
 
