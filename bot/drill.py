@@ -145,7 +145,7 @@ class Drill:
         if previous is not None:
             key = "grade_changed"
         return Reply(text(lang, key, grade=text(lang, f"grade_{grade}"), points=points, streak=current),
-                     private=True)
+                     private=True, kind="graded", delivery_id=delivery["id"], question_id=question["id"])
 
     def _grade_practice(self, lang: str, question: dict, member: MemberRef, grade: str, now: datetime) -> Reply:
         state = review(self.store.card_json(member.key, question["id"]), grade, now,

@@ -101,7 +101,10 @@ def leaderboard_(drill: Drill, row: dict, chat: ChatRef, member: MemberRef, cmd:
 
 def subscribe(drill: Drill, row: dict, chat: ChatRef, member: MemberRef, cmd: Command, now: datetime) -> list[Reply]:
     """Start (or restart) the daily question: `/subscribe [HH:MM] [zone]`."""
-    if not _can_manage(row, chat, member):
+    # In Slack anyone in a channel may start it (as anyone may invite an app); a running one is the
+    # subscriber's and the admins' to change.
+    open_to_all = chat.platform == "slack" and row["status"] != "active"
+    if not (open_to_all or _can_manage(row, chat, member)):
         return [_say(row, chat, "admins_only")]
     if len(cmd.args) > 2:
         return [_say(row, chat, "bad_subscribe")]

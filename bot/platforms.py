@@ -43,6 +43,14 @@ async def open_platforms(app: App, clock: Callable[[], datetime], stack: AsyncEx
         else:
             await adapter.application.initialize()
         senders["telegram"] = adapter
+    if settings.slack is not None:
+        from bot.adapters import slack
+
+        slack_adapter = slack.SlackAdapter(app, settings.slack, clock)
+        stack.push_async_callback(slack.stop_slack, slack_adapter)
+        if listen:
+            await slack.start_slack(slack_adapter, server)
+        senders["slack"] = slack_adapter
     if server is not None:
         await server.start()
         stack.push_async_callback(server.stop)

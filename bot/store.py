@@ -254,6 +254,10 @@ class Store:
         rows = list(self.db.query("select * from grades where delivery_id = ? and member = ?", [delivery_id, member_key]))
         return rows[0] if rows else None
 
+    def graded_count(self, delivery_id: int) -> int:
+        """How many members graded a daily question."""
+        return self.db["grades"].count_where("delivery_id = ?", [delivery_id])
+
     def record_daily_grade(self, delivery_id: int, member_key: str, question_id: str, grade: str, points: int,
                            on_time: bool, card_before: str | None, card: CardState, now: datetime) -> None:
         """Store (or change) a member's grade of a daily question and their card, in one transaction."""

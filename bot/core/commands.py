@@ -34,6 +34,14 @@ def parse_command(text: str) -> Command | None:
     return Command(name=match[1].lower(), args=tuple(rest.split()[:20]), too_long=len(rest) > MAX_ARGUMENT_CHARS)
 
 
+def typed_from_slash(text: str) -> str:
+    """Slack has one slash command: '/quiz streak' -> '/streak', '/quiz docker' -> '/quiz docker'."""
+    words = text.strip().split(maxsplit=1)
+    if words and words[0].lower() in COMMANDS and words[0].lower() != "quiz":
+        return "/" + text.strip()
+    return ("/quiz " + text.strip()).rstrip()
+
+
 @dataclass(frozen=True)
 class Action:
     """A button press: reveal or grade, of a daily delivery or of a practice question."""

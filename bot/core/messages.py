@@ -178,6 +178,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "매일 문제를 그만 보냅니다. 기록은 남아 있습니다. 다시 시작: `{p}subscribe`",
         "en": "Daily questions stopped. Your history is kept. To restart: `{p}subscribe`",
     },
+    "answered_count": {"ko": "오늘 {n}명이 채점했습니다", "en": "{n} answered today"},
     "answer_already_posted": {
         "ko": "정답은 위 문제의 답글에 있습니다 (가려진 글을 누르세요).",
         "en": "The answer is posted as a reply to the question above (tap the hidden text).",

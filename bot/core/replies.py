@@ -40,6 +40,6 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     private: bool = False
-    kind: str = "notice"  # notice, question, answer, board
+    kind: str = "notice"  # notice, question, answer, board, graded (a daily grade was recorded)
     delivery_id: int | None = None
     question_id: str | None = None

@@ -33,6 +33,7 @@ from aiohttp import web
 TEAM_ID, BOT_USER_ID, BOT_ID = "T0001", "U0BOT", "B0BOT"
 TS_EPOCH = 1_700_000_000  # message timestamps count up from here; Slack's ts is "seconds.micros"
 JSON_TEXT_PARAMS = ("blocks", "attachments")  # form bodies carry these as JSON text
+RESPONSE_URL = "response_url"  # the method name its posts are recorded under
 CHANNEL_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 ARCHIVE_REFUSED = frozenset({"chat.postMessage", "chat.postEphemeral"})  # both document is_archived
 # https://api.slack.com/methods/chat.postMessage#rate_limiting: "1 message per second per channel,
@@ -119,6 +120,7 @@ class FakeSlackAPI:
         """Listen on 127.0.0.1 on a free port and set `base_url` (ending in "/", as slack_sdk joins it)."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._serve)
+        app.router.add_post("/response/{hook}", self._respond)
         app.router.add_route("*", "/{tail:.*}", _not_found)
         # No handler ever suspends, so a short shutdown bound only matters for idle keep-alives.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -157,6 +159,14 @@ class FakeSlackAPI:
             seen = sum(call.status is not None for call in self.calls_to(method))
             raise TimeoutError(f"{method}: {seen} of {count} calls answered within {timeout}s") from None
         return self.calls_to(method)
+
+    def response_url(self, hook: str = "hook") -> str:
+        """A response_url to put in a slash command or action payload; posts to it land in `responses`."""
+        return self.base_url.replace("/api/", f"/response/{hook}")
+
+    def responses(self, hook: str | None = None) -> list[dict]:
+        """What the bot posted to response URLs (Slack's hooks.slack.com), in order."""
+        return [call.params for call in self.calls_to(RESPONSE_URL) if hook in (None, call.params["hook"])]
 
     def messages(self, channel: str | None = None) -> list[dict]:
         """Parameters of chat.postMessage calls that succeeded, in order, each with its assigned `ts`."""
@@ -250,6 +260,14 @@ class FakeSlackAPI:
         async with self._answered:
             self._answered.notify_all()
         return web.json_response(body, status=call.status, headers=headers)
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A post to a response URL: no token (the URL is the secret), JSON body, plain "ok"."""
+        call = Call(RESPONSE_URL, {**await request.json(), "hook": request.match_info["hook"]}, self._clock(), 200)
+        self.calls.append(call)
+        async with self._answered:
+            self._answered.notify_all()
+        return web.Response(text="ok")
 
     def _refuse_if_needed(self, method: str, params: dict) -> None:
         """Raise what Slack would answer instead: an injected fault, a gone channel, pacing."""

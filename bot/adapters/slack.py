@@ -1,0 +1,297 @@
+"""The Slack adapter: bolt AsyncApp requests in, drill engine calls, Block Kit messages out.
+
+Handlers only translate: a slash command or a button press becomes a ChatRef, a MemberRef and the
+typed command or payload; the engine decides; the replies become Block Kit. What goes where: in a
+channel, the daily question and the leaderboard are for everyone, everything else (practice
+questions, answers, confirmations, errors) is ephemeral to the member who asked; in a DM with the
+app every reply is an ordinary message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler, AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_format import answer_blocks, plain_text
+from bot.app import App
+from bot.config import SlackSettings
+from bot.core.commands import parse_command, typed_from_slash
+from bot.core.messages import text
+from bot.core.replies import ChatRef, MemberRef, Reply
+from bot.delivery import PermanentSendError
+from bot.web import WebServer
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+SLASH_COMMAND = "/quiz"
+EVENTS_PATH = "/slack/events"
+ACTION_PREFIX = "drill_"
+# Scopes the calls below need; config/slack-manifest.yaml asks for exactly these (a test checks it).
+BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read")
+BOT_EVENTS = ("member_joined_channel", "channel_left", "group_left", "channel_archive", "group_archive",
+              "channel_unarchive", "group_unarchive", "app_uninstalled", "tokens_revoked")
+PERMANENT_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel", "account_inactive",
+                              "token_revoked", "invalid_auth", "team_access_not_granted"})
+_MANAGING = ("subscribe", "schedule", "unsubscribe")
+_CHANNEL_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: about 1 message/s/channel)
+
+
+def chat_key(channel_id: str) -> str:
+    """The store key of a Slack conversation."""
+    return f"{PLATFORM}:{channel_id}"
+
+
+def chat_ref(channel_id: str, name: str = "") -> ChatRef:
+    """A Slack conversation as the engine sees it; D... ids are DMs with the app."""
+    kind = "private" if channel_id.startswith("D") else "channel"
+    return ChatRef(chat_key(channel_id), PLATFORM, kind, name)
+
+
+def member_ref(user_id: str, name: str, is_admin: bool = False) -> MemberRef:
+    """A Slack user as the engine sees them."""
+    return MemberRef(f"{PLATFORM}:{user_id}", name or user_id, is_admin)
+
+
+def message_blocks(reply: Reply, footer: str | None = None) -> list[dict]:
+    """A reply as Block Kit: its text in sections, its buttons in one actions block, an optional footer."""
+    blocks = answer_blocks(reply.text, reserve=2)
+    if reply.buttons:
+        blocks.append({"type": "actions", "block_id": "drill", "elements": [
+            {"type": "button", "action_id": ACTION_PREFIX + button.role, "value": button.payload,
+             "text": {"type": "plain_text", "text": button.label}, **_style(button.role)}
+            for button in reply.buttons
+        ]})
+    if footer:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    return blocks
+
+
+def _style(role: str) -> dict:
+    return {"style": "primary"} if role == "reveal" else {}
+
+
+class ChannelPacer:
+    """Keeps posts to one channel about a second apart, as Slack asks; other channels do not wait."""
+
+    def __init__(self, interval: float = _CHANNEL_INTERVAL, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self.clock = clock
+        self._next: dict[str, float] = {}
+
+    async def wait(self, channel: str) -> None:
+        """Return when a post to `channel` may go; reserves that moment for the caller."""
+        now = self.clock()
+        at = max(now, self._next.get(channel, 0.0))
+        self._next[channel] = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+class SlackAdapter:
+    """Owns the bolt AsyncApp and its Web API client; the scheduler's Sender for Slack conversations."""
+
+    def __init__(self, app: App, settings: SlackSettings, clock: Callable[[], datetime]):
+        self.app = app
+        self.settings = settings
+        self.clock = clock
+        self.pacer = ChannelPacer()
+        self.socket = None  # the Socket Mode handler, once connected
+        self.client = AsyncWebClient(
+            token=settings.bot_token, base_url=settings.api_url,
+            retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+        )
+        socket_mode = settings.app_token is not None
+        self.bolt = AsyncApp(
+            client=self.client, signing_secret=settings.signing_secret or "",
+            request_verification_enabled=not socket_mode, raise_error_for_unhandled_request=False,
+        )
+        self._busy = 0
+        self._idle = asyncio.Condition()
+        self.bolt.command(SLASH_COMMAND)(self._tracked(self.on_slash_command))
+        self.bolt.action(re.compile(f"^{ACTION_PREFIX}"))(self._tracked(self.on_button))
+        self.bolt.event("member_joined_channel")(self._tracked(self.on_member_joined))
+        for name in ("channel_left", "group_left", "channel_archive", "group_archive"):
+            self.bolt.event(name)(self._tracked(self.on_channel_gone))
+        for name in ("channel_unarchive", "group_unarchive"):
+            self.bolt.event(name)(self.on_ignored_event)
+        for name in ("app_uninstalled", "tokens_revoked"):
+            self.bolt.event(name)(self._tracked(self.on_uninstalled))
+
+    def _tracked(self, handler):
+        """Count a listener while it runs: bolt acks first and finishes the work in the background."""
+        @functools.wraps(handler)
+        async def run(**kwargs):
+            self._busy += 1
+            try:
+                return await handler(**kwargs)
+            finally:
+                self._busy -= 1
+                async with self._idle:
+                    self._idle.notify_all()
+        return run
+
+    async def settled(self) -> None:
+        """Return once no listener is running: a stop waits here so that no grade is cut off."""
+        async with self._idle:
+            await self._idle.wait_for(lambda: self._busy == 0)
+
+    # -- requests ------------------------------------------------------------------
+
+    async def on_slash_command(self, ack, command: dict, respond) -> None:
+        """`/quiz ...`: acknowledged at once (Slack allows 3 s), answered through the response URL."""
+        await ack()
+        channel, user_id = command["channel_id"], command["user_id"]
+        typed = typed_from_slash(command.get("text", ""))
+        parsed = parse_command(typed)
+        is_admin = False
+        if parsed is not None and parsed.name in _MANAGING:
+            is_admin = await self._is_workspace_admin(user_id)
+        chat = chat_ref(channel, command.get("channel_name", ""))
+        member = member_ref(user_id, command.get("user_name", ""), is_admin)
+        for reply in self.app.drill.command(chat, member, typed, self.clock()):
+            for_everyone = chat.kind == "private" or reply.kind == "board"
+            await respond(text=plain_text(reply.text), blocks=message_blocks(reply),
+                          response_type="in_channel" if for_everyone else "ephemeral", replace_original=False)
+
+    async def on_button(self, ack, body: dict, respond) -> None:
+        """Show answer or a grade: the reply goes to the member who pressed, nobody else."""
+        await ack()
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id", "")
+        user = body.get("user") or {}
+        value = (body.get("actions") or [{}])[0].get("value", "")
+        chat = chat_ref(channel, (body.get("channel") or {}).get("name", ""))
+        member = member_ref(user.get("id", ""), user.get("name") or user.get("username", ""))
+        for reply in self.app.drill.action(chat, member, value, self.clock()):
+            await self._to_member(chat, user.get("id", ""), reply, respond)
+            if reply.kind == "graded" and reply.delivery_id is not None:
+                await self._show_answered_count(reply.delivery_id)
+
+    async def on_member_joined(self, event: dict, context) -> None:
+        """The app was invited back: a chat it had to leave is active again, with its schedule."""
+        if event.get("user") != context.get("bot_user_id"):
+            return
+        row = self.app.store.chat(chat_key(event.get("channel", "")))
+        if row is not None and row["status"] == "inactive" and row["at"]:
+            self.app.store.set_status(row["key"], "active", None, self.clock())
+
+    async def on_channel_gone(self, event: dict, context) -> None:
+        """The app was removed from a channel, or the channel was archived: stop sending there."""
+        channel = event.get("channel")
+        channel_id = channel.get("id") if isinstance(channel, dict) else channel
+        row = self.app.store.chat(chat_key(channel_id or ""))
+        if row is not None and row["status"] == "active":
+            self.app.store.set_status(row["key"], "inactive", event.get("type", "removed"), self.clock())
+
+    async def on_ignored_event(self, event: dict) -> None:
+        """Unarchiving does not re-add the app; subscribing again does."""
+
+    async def on_uninstalled(self, event: dict) -> None:
+        """The app was uninstalled or its tokens revoked: every Slack subscription stops."""
+        for row in self.app.store.active_chats():
+            if row["platform"] == PLATFORM:
+                self.app.store.set_status(row["key"], "inactive", event.get("type", "uninstalled"), self.clock())
+
+    async def on_http_request(self, request: web.Request) -> web.Response:
+        """HTTP mode: bolt checks the signature and the 5-minute window (401 otherwise) and dispatches."""
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    # -- sending -----------------------------------------------------------------
+
+    async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
+        """The scheduler's Sender: post the daily messages; map Slack's refusals to the scheduler's."""
+        channel = chat["key"].split(":", 1)[1]
+        ts = None
+        try:
+            for reply in replies:
+                footer = text(chat["language"], "answered_count", n=0) if reply.kind == "question" else None
+                ts = await self._post(channel, reply, footer)
+        except SlackApiError as refused:
+            error = refused.response.get("error", "")
+            if error in PERMANENT_ERRORS:
+                raise PermanentSendError(error) from refused
+            raise
+        return ts
+
+    async def _post(self, channel: str, reply: Reply, footer: str | None = None) -> str:
+        await self.pacer.wait(channel)
+        response = await self.client.chat_postMessage(
+            channel=channel, text=plain_text(reply.text), blocks=message_blocks(reply, footer),
+            unfurl_links=False, unfurl_media=False,
+        )
+        return response["ts"]
+
+    async def _to_member(self, chat: ChatRef, user_id: str, reply: Reply, respond) -> None:
+        """In a DM an ordinary message; in a channel an ephemeral one only `user_id` sees."""
+        channel = chat.key.split(":", 1)[1]
+        if chat.kind == "private":
+            await self._post(channel, reply)
+            return
+        try:
+            await self.client.chat_postEphemeral(channel=channel, user=user_id, text=plain_text(reply.text),
+                                                 blocks=message_blocks(reply))
+        except SlackApiError as refused:
+            # A practice question shown in a channel the app is not in: its response URL still works.
+            if refused.response.get("error") not in ("not_in_channel", "channel_not_found"):
+                raise
+            await respond(text=plain_text(reply.text), blocks=message_blocks(reply), response_type="ephemeral",
+                          replace_original=False)
+
+    async def _show_answered_count(self, delivery_id: int) -> None:
+        """The daily message shows how many have graded it, never the answer."""
+        delivery = self.app.store.delivery(delivery_id)
+        if delivery is None or not delivery["message_id"]:
+            return
+        row = self.app.store.chat(delivery["chat"])
+        question = self.app.drill.daily_replies(row["key"], delivery_id, self.clock())[-1]
+        footer = text(row["language"], "answered_count", n=self.app.store.graded_count(delivery_id))
+        try:
+            await self.client.chat_update(channel=row["key"].split(":", 1)[1], ts=delivery["message_id"],
+                                          text=plain_text(question.text), blocks=message_blocks(question, footer))
+        except SlackApiError as error:
+            # The count is a courtesy; the grade is already stored.
+            log.warning("could not update the answered count of delivery %s: %s", delivery_id, error)
+
+    async def _is_workspace_admin(self, user_id: str) -> bool:
+        try:
+            user = (await self.client.users_info(user=user_id))["user"]
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, error)
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+async def start_slack(adapter: SlackAdapter, server: WebServer | None) -> None:
+    """Receive requests: over Socket Mode when an app token is set, else at /slack/events on `server`."""
+    if adapter.settings.app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        adapter.socket = AsyncSocketModeHandler(adapter.bolt, adapter.settings.app_token)
+        await adapter.socket.connect_async()
+    else:
+        server.add_post(EVENTS_PATH, adapter.on_http_request)
+
+
+async def stop_slack(adapter: SlackAdapter) -> None:
+    """Stop receiving, then let the listeners still running finish (at most 10 s)."""
+    if adapter.socket is not None:
+        await adapter.socket.close_async()
+        adapter.socket = None
+    try:
+        await asyncio.wait_for(adapter.settled(), timeout=10)
+    except TimeoutError:
+        log.warning("stopped with Slack requests still being handled")

@@ -1,0 +1,245 @@
+"""The Slack adapter end to end: the real bolt AsyncApp in HTTP mode, signed requests, the fake Web API."""
+
+import json
+import time
+from contextlib import AsyncExitStack
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import build_app
+from bot.config import load_settings
+from bot.platforms import open_platforms
+from factories import store_snapshot
+from fakes.slack_api import FakeSlackAPI
+
+NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 09:00 in Seoul
+SIGNING_SECRET = "test-signing-secret"
+CHANNEL, DM = "C0TEAM", "D0ANN"
+NAMES = {"U0ANN": "ann", "U0BO": "bo", "U0ADMIN": "chief"}
+
+
+class Slack:
+    """Sends requests to the bot the way Slack does: signed, form-encoded, to /slack/events."""
+
+    def __init__(self, fake: FakeSlackAPI, app, senders, http: aiohttp.ClientSession):
+        self.fake, self.app, self.senders, self.http = fake, app, senders, http
+        self.adapter = senders["slack"]
+
+    async def post(self, body: str, content_type: str, *, timestamp: int | None = None,
+                   secret: str = SIGNING_SECRET) -> int:
+        stamp = str(timestamp if timestamp is not None else int(time.time()))
+        signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+        headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
+                   "Content-Type": content_type}
+        async with self.http.post("/slack/events", data=body.encode(), headers=headers) as response:
+            return response.status
+
+    async def slash(self, user: str, text: str, channel: str = CHANNEL, **signing) -> int:
+        body = urlencode({
+            "token": "legacy", "team_id": "T0001", "team_domain": "team", "channel_id": channel,
+            "channel_name": "directmessage" if channel.startswith("D") else "drill", "user_id": user,
+            "user_name": NAMES[user], "command": "/quiz", "text": text, "api_app_id": "A0DRILL",
+            "is_enterprise_install": "false", "response_url": self.fake.response_url(f"{user}-{len(text)}"),
+            "trigger_id": "1.2.3",
+        })
+        return await self.post(body, "application/x-www-form-urlencoded", **signing)
+
+    async def press(self, user: str, button: dict, message_ts: str, channel: str = CHANNEL, *,
+                    ephemeral: bool = False) -> int:
+        payload = {
+            "type": "block_actions", "user": {"id": user, "username": NAMES[user], "name": NAMES[user],
+                                              "team_id": "T0001"},
+            "api_app_id": "A0DRILL", "token": "legacy", "trigger_id": "1.2.3", "team": {"id": "T0001"},
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
+                          "is_ephemeral": ephemeral},
+            "channel": {"id": channel, "name": "drill"},
+            "response_url": self.fake.response_url(f"action-{user}"),
+            "actions": [{"action_id": button["action_id"], "block_id": "drill", "type": "button",
+                         "value": button["value"], "text": button["text"], "action_ts": "1.1"}],
+        }
+        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    async def event(self, event: dict) -> int:
+        """An Events API callback, then wait for its listener: bolt answers 200 before running it."""
+        body = json.dumps({"token": "legacy", "team_id": "T0001", "api_app_id": "A0DRILL", "type": "event_callback",
+                           "event_id": "Ev1", "event_time": 1764460800, "authorizations": [
+                               {"team_id": "T0001", "user_id": "U0BOT", "is_bot": True}], "event": event})
+        status = await self.post(body, "application/json")
+        await self.adapter.settled()
+        return status
+
+    async def sweep(self):
+        return await self.app.delivery(self.senders, lambda: NOW).sweep(NOW)
+
+
+def buttons(blocks: list[dict]) -> dict[str, dict]:
+    """The buttons of a message, by action id."""
+    return {e["action_id"]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+
+
+def shown_text(message: dict) -> str:
+    return "\n".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section")
+
+
+@pytest.fixture
+async def slack(tmp_path):
+    """The bot in Slack HTTP mode on a free port, on a fresh database, with the clock fixed at NOW."""
+    fake = FakeSlackAPI(enforce_limits=False)
+    await fake.start()
+    fake.set_user("U0ADMIN", "chief", is_admin=True)
+    for user in ("U0ANN", "U0BO"):
+        fake.set_user(user, NAMES[user])
+    env = {"DRILL_DB": str(tmp_path / "drill.db"), "SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.base_url,
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": "0"}
+    app = build_app(load_settings(env), NOW)
+    async with AsyncExitStack() as stack:
+        platforms = await open_platforms(app, lambda: NOW, stack, listen=True)
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{platforms.server.port}") as http:
+            yield Slack(fake, app, platforms.senders, http)
+    app.close()
+    await fake.stop()
+
+
+async def test_subscribe_then_the_daily_question_is_posted_for_the_channel(slack):
+    assert await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul") == 200
+    (confirmation,) = [c.params for c in await slack.fake.wait_for_call("response_url")]
+    assert confirmation["response_type"] == "ephemeral" and "09:00" in confirmation["text"]
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["subscribed_by"] == "slack:U0ANN"
+
+    report = await slack.sweep()
+    assert report.sent == 1
+    (daily,) = slack.fake.messages(CHANNEL)
+    assert "오늘의 문제" in shown_text(daily) and set(buttons(daily["blocks"])) == {"drill_reveal"}
+
+
+async def test_only_the_subscriber_and_workspace_admins_change_the_schedule(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.fake.wait_for_call("response_url", 1)
+    before = store_snapshot(slack.app.store)
+    await slack.slash("U0BO", "schedule time 10:00")
+    refusal = (await slack.fake.wait_for_call("response_url", 2))[-1].params
+    assert refusal["response_type"] == "ephemeral" and store_snapshot(slack.app.store) == before
+    await slack.slash("U0ADMIN", "schedule time 10:00")
+    await slack.fake.wait_for_call("response_url", 3)
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["at"] == "10:00"
+    await slack.slash("U0ANN", "unsubscribe")
+    await slack.fake.wait_for_call("response_url", 4)
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "stopped"
+
+
+@pytest.mark.parametrize("typed", ["subscribe 25:00", "subscribe 09:00 Mars/Olympus", "schedule days funday",
+                                   "leaderboard forever", "astrology", "schedule " + "x" * 5000])
+async def test_bad_arguments_get_one_ephemeral_line_and_change_nothing(slack, typed):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.fake.wait_for_call("response_url", 1)
+    before = store_snapshot(slack.app.store)
+    await slack.slash("U0ANN", typed)
+    reply = (await slack.fake.wait_for_call("response_url", 2))[-1].params
+    assert reply["response_type"] == "ephemeral" and len(reply["text"].splitlines()) == 1
+    assert store_snapshot(slack.app.store) == before
+
+
+async def test_practice_question_is_ephemeral_and_its_answer_goes_only_to_the_asker(slack):
+    await slack.slash("U0BO", "docker")
+    (practice,) = [c.params for c in await slack.fake.wait_for_call("response_url")]
+    assert practice["response_type"] == "ephemeral"
+    show = buttons(practice["blocks"])["drill_reveal"]
+    await slack.press("U0BO", show, "1.0", ephemeral=True)
+    (answer,) = [c.params for c in await slack.fake.wait_for_call("chat.postEphemeral")]
+    assert answer["user"] == "U0BO" and set(buttons(answer["blocks"])) == {"drill_knew", "drill_partly", "drill_missed"}
+    await slack.press("U0BO", buttons(answer["blocks"])["drill_missed"], "1.1", ephemeral=True)
+    await slack.fake.wait_for_call("chat.postEphemeral", 2)
+    assert slack.app.store.db["cards"].count == 1 and slack.fake.messages() == []
+
+
+async def test_reveal_and_grades_by_two_members_update_the_answered_count(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.sweep()
+    (daily,) = slack.fake.messages(CHANNEL)
+    show = buttons(daily["blocks"])["drill_reveal"]
+
+    for count, user in enumerate(("U0ANN", "U0BO"), start=1):
+        await slack.press(user, show, daily["ts"])
+        answer = (await slack.fake.wait_for_call("chat.postEphemeral", 2 * count - 1))[-1].params
+        assert answer["user"] == user  # the answer goes to the member who pressed, nobody else
+        grade = buttons(answer["blocks"])["drill_knew" if user == "U0ANN" else "drill_partly"]
+        await slack.press(user, grade, "1.5", ephemeral=True)
+        await slack.fake.wait_for_call("chat.update", count)
+        shown = slack.fake.message(CHANNEL, daily["ts"])
+        assert f"{count}명이 채점" in json.dumps(shown["blocks"], ensure_ascii=False)
+        assert "답:" not in shown_text(shown) and "정답" not in shown_text(shown)
+
+    points = slack.app.store.points_by_member(f"slack:{CHANNEL}")
+    assert {member: p for member, (_, p) in points.items()} == {"slack:U0ANN": 3, "slack:U0BO": 2}
+    await slack.slash("U0BO", "leaderboard")
+    board = (await slack.fake.wait_for_call("response_url", 2))[-1].params
+    assert board["response_type"] == "in_channel" and board["text"].index("ann") < board["text"].index("bo")
+    await slack.slash("U0BO", "streak")
+    streak = (await slack.fake.wait_for_call("response_url", 3))[-1].params
+    assert streak["response_type"] == "ephemeral" and "1일" in streak["text"]
+
+
+async def test_a_forged_or_stale_action_gets_a_notice_and_records_nothing(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.sweep()
+    before = store_snapshot(slack.app.store)
+    for value in ("g:999:k", "r:abc", "pg:0000000000000000:k", "x" * 300):
+        await slack.press("U0BO", {"action_id": "drill_knew", "value": value, "text": {"type": "plain_text",
+                                                                                       "text": "x"}}, "1.0")
+    notices = await slack.fake.wait_for_call("chat.postEphemeral", 4)
+    assert all(not buttons(n.params["blocks"]) for n in notices)
+    assert store_snapshot(slack.app.store) == before and slack.fake.calls_to("chat.update") == []
+
+
+async def test_channel_not_found_and_archived_deactivate_and_a_429_is_retried(slack):
+    for channel in ("C0GONE", "C0ARCH", "C0BUSY"):
+        await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul", channel=channel)
+    await slack.fake.wait_for_call("response_url", 3)
+    slack.fake.remove_channel("C0GONE")
+    slack.fake.archive("C0ARCH")
+    slack.fake.fail_next("chat.postMessage", error="ratelimited", channel="C0BUSY", retry_after=1)
+    report = await slack.sweep()
+    assert (report.sent, report.deactivated) == (1, 2)
+    store = slack.app.store
+    assert (store.chat("slack:C0GONE")["reason"], store.chat("slack:C0ARCH")["reason"]) == (
+        "channel_not_found", "is_archived")
+    assert len(slack.fake.messages("C0BUSY")) == 1
+
+
+async def test_a_dm_with_the_app_gets_ordinary_messages(slack):
+    await slack.slash("U0ANN", "subscribe", channel=DM)
+    (confirmation,) = [c.params for c in await slack.fake.wait_for_call("response_url")]
+    assert confirmation["response_type"] == "in_channel"
+    await slack.sweep()
+    (daily,) = slack.fake.messages(DM)
+    await slack.press("U0ANN", buttons(daily["blocks"])["drill_reveal"], daily["ts"], channel=DM)
+    await slack.fake.wait_for_call("chat.postMessage", 2)
+    answer = slack.fake.messages(DM)[-1]
+    assert set(buttons(answer["blocks"])) == {"drill_knew", "drill_partly", "drill_missed"}
+    assert slack.fake.calls_to("chat.postEphemeral") == []
+
+
+async def test_removing_the_app_deactivates_and_inviting_it_back_reactivates(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.fake.wait_for_call("response_url")
+    assert await slack.event({"type": "channel_left", "channel": CHANNEL}) == 200
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "inactive"
+    assert await slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": CHANNEL}) == 200
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "active"
+
+
+@pytest.mark.parametrize("signing", [{"secret": "not-the-secret"}, {"timestamp": int(time.time()) - 6 * 60}],
+                         ids=["bad signature", "older than 5 minutes"])
+async def test_http_mode_rejects_bad_signatures_and_stale_requests_with_401(slack, signing):
+    before = store_snapshot(slack.app.store)
+    assert await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul", **signing) == 401
+    await slack.adapter.settled()
+    assert store_snapshot(slack.app.store) == before and slack.app.store.chat(f"slack:{CHANNEL}") is None
+    assert slack.fake.calls == []  # not even auth.test: the request stopped at the door
+    assert await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul") == 200  # the same, properly signed
+    await slack.fake.wait_for_call("response_url")
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "active"
