@@ -40,10 +40,8 @@ PLATFORM = "slack"
 SLASH_COMMAND = "/quiz"
 EVENTS_PATH = "/slack/events"
 ACTION_PREFIX = "drill_"
-# Scopes the calls below need; config/slack-manifest.yaml asks for exactly these (a test checks it).
-BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read")
-BOT_EVENTS = ("member_joined_channel", "channel_left", "group_left", "channel_archive", "group_archive",
-              "channel_unarchive", "group_unarchive", "app_uninstalled", "tokens_revoked")
+# The app removed from a channel (public or private) or the channel archived.
+CHANNEL_GONE_EVENTS = ("channel_left", "group_left", "channel_archive", "group_archive")
 PERMANENT_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel", "account_inactive",
                               "token_revoked", "invalid_auth", "team_access_not_granted"})
 _MANAGING = ("subscribe", "schedule", "unsubscribe")
@@ -123,13 +121,15 @@ class SlackAdapter:
         self._idle = asyncio.Condition()
         self.bolt.command(SLASH_COMMAND)(self._tracked(self.on_slash_command))
         self.bolt.action(re.compile(f"^{ACTION_PREFIX}"))(self._tracked(self.on_button))
-        self.bolt.event("member_joined_channel")(self._tracked(self.on_member_joined))
-        for name in ("channel_left", "group_left", "channel_archive", "group_archive"):
-            self.bolt.event(name)(self._tracked(self.on_channel_gone))
-        for name in ("channel_unarchive", "group_unarchive"):
-            self.bolt.event(name)(self.on_ignored_event)
-        for name in ("app_uninstalled", "tokens_revoked"):
-            self.bolt.event(name)(self._tracked(self.on_uninstalled))
+        # config/slack-manifest.yaml subscribes to exactly these events (a test checks it).
+        self.events = {
+            "member_joined_channel": self.on_member_joined,
+            **dict.fromkeys(CHANNEL_GONE_EVENTS, self.on_channel_gone),
+            "app_uninstalled": self.on_uninstalled,
+            "tokens_revoked": self.on_uninstalled,
+        }
+        for name, handler in self.events.items():
+            self.bolt.event(name)(self._tracked(handler))
 
     def _tracked(self, handler):
         """Count a listener while it runs: bolt acks first and finishes the work in the background."""
@@ -195,9 +195,6 @@ class SlackAdapter:
         row = self.app.store.chat(chat_key(channel_id or ""))
         if row is not None and row["status"] == "active":
             self.app.store.set_status(row["key"], "inactive", event.get("type", "removed"), self.clock())
-
-    async def on_ignored_event(self, event: dict) -> None:
-        """Unarchiving does not re-add the app; subscribing again does."""
 
     async def on_uninstalled(self, event: dict) -> None:
         """The app was uninstalled or its tokens revoked: every Slack subscription stops."""
