@@ -121,6 +121,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._serve)
         app.router.add_post("/response/{hook}", self._respond)
+        self._add_routes(app.router)
         app.router.add_route("*", "/{tail:.*}", _not_found)
         # No handler ever suspends, so a short shutdown bound only matters for idle keep-alives.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -128,6 +129,9 @@ class FakeSlackAPI:
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}/api/"
+
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        """Where a subclass serves more than the Web API (the Socket Mode fake adds its WebSocket)."""
 
     async def stop(self) -> None:
         """Shut the server down."""
@@ -243,7 +247,7 @@ class FakeSlackAPI:
             call.params = await _read_params(request)
             # slack_sdk puts the token in the header; Slack also takes it as a form field.
             token = _bearer(request) or call.params.pop("token", None)
-            if token != self.token:
+            if token != self._expected_token(call.method):
                 raise _SlackError("invalid_auth")
             handler = self._handlers.get(call.method)
             if handler is None:
@@ -314,6 +318,10 @@ class FakeSlackAPI:
         """A fresh ts, unique and increasing across the fake: 1700000000.000100, .000200, ..."""
         self._last_ts += 1
         return f"{TS_EPOCH + self._last_ts // 10_000}.{self._last_ts % 10_000 * 100:06d}"
+
+    def _expected_token(self, method: str) -> str:
+        """The bot token, except where Slack wants another (the app-level token of Socket Mode)."""
+        return self.token
 
     def _auth_test(self, params: dict) -> dict:
         return {"url": "https://drill-test.slack.com/", "team": "Drill Test", "user": "drillbot",
