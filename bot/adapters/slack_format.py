@@ -13,9 +13,9 @@ from __future__ import annotations
 import itertools
 import re
 
-# The parser and block patterns are shared on purpose: one reading of the notes for every platform.
-from bot.adapters.telegram_format import (
-    _BULLET, _FENCE, _HEADING, _LINE_BREAK, _ORDERED, _QUOTE, _Code, _escape, _parse_inline,
+# One reading of the notes for every platform.
+from bot.adapters.markdown import (
+    BULLET_LINE, FENCE_LINE, HEADING_LINE, LINE_BREAK, ORDERED_LINE, QUOTE_MARK, Code, escape, parse_inline,
 )
 
 SLACK_LIMIT = 3000  # characters in a section block's text
@@ -41,15 +41,15 @@ def _defuse(text: str) -> str:
 
 def _slack_url(url: str) -> str:
     """A url safe between `<` and `|`: a `|` or `>` would end it early, a space or backtick would confuse it."""
-    return _escape("".join(_URL_UNSAFE.get(char, char) for char in url))
+    return escape("".join(_URL_UNSAFE.get(char, char) for char in url))
 
 
 def _render(nodes: list, inside: frozenset[str], plain: bool) -> str:
     """Parsed inline nodes as mrkdwn, or as plain text with the markers left out."""
     out = []
     for node in nodes:
-        if isinstance(node, _Code):
-            code = _escape(node)
+        if isinstance(node, Code):
+            code = escape(node)
             out.append(code if plain or "a" in inside or not code else f"`{code}`")
         elif isinstance(node, str):
             out.append(node)  # already escaped by the parser, or a delimiter that never matched
@@ -77,19 +77,19 @@ def _link(href: str, label: str) -> str:
 
 def _inline(text: str, plain: bool, inside: frozenset[str] = frozenset()) -> str:
     """One line of inline markdown; a `<br>` in it gives more than one line."""
-    return _defuse(_render(_parse_inline(text), inside, plain))
+    return _defuse(_render(parse_inline(text), inside, plain))
 
 
 def _line(line: str, plain: bool) -> str:
     """One markdown line outside code: a heading, a list item or text."""
-    if heading := _HEADING.match(line):
+    if heading := HEADING_LINE.match(line):
         text = _inline(heading.group(1) or "", plain, frozenset({"b"}))
         # Bold cannot span lines in Slack, so each line of a heading broken by `<br>` is bold on its own.
         parts = [part.strip() for part in text.split("\n") if part.strip()]
         return "\n".join(parts if plain else (f"*{part}*" for part in parts))
-    if item := _BULLET.match(line):
+    if item := BULLET_LINE.match(line):
         return f"{item.group(1)}• {_inline(item.group(2), plain)}"
-    if item := _ORDERED.match(line):
+    if item := ORDERED_LINE.match(line):
         return f"{item.group(1)}{item.group(2)}. {_inline(item.group(3), plain)}"
     return _inline(line.rstrip(), plain)
 
@@ -101,7 +101,7 @@ def _code_block(lines: list[str], start: int, fence: re.Match, plain: bool) -> t
     end = next((k for k in range(start + 1, len(lines)) if closing.match(lines[k])), len(lines))
     # Lines lose as much indentation as the fence had, so a fence inside a list item keeps its layout.
     body = (line[: len(indent)].lstrip(" \t") + line[len(indent) :] for line in lines[start + 1 : end])
-    code = _defuse(_escape("\n".join(body)))
+    code = _defuse(escape("\n".join(body)))
     if not code.strip():
         return "", end + 1
     return (code if plain else f"{FENCE}\n{code}\n{FENCE}"), end + 1
@@ -110,9 +110,9 @@ def _code_block(lines: list[str], start: int, fence: re.Match, plain: bool) -> t
 def _quote(lines: list[str], start: int, plain: bool) -> tuple[str, int]:
     """Consecutive `>` lines as one quote; Slack cannot nest quotes, so `>>` is flattened."""
     body, i = [], start
-    while i < len(lines) and (marker := _QUOTE.match(lines[i])):
+    while i < len(lines) and (marker := QUOTE_MARK.match(lines[i])):
         text = lines[i][marker.end() :]
-        while marker := _QUOTE.match(text):
+        while marker := QUOTE_MARK.match(text):
             text = text[marker.end() :]
         body.extend(_line(text, plain).split("\n"))  # every line of a `<br>` needs its own marker
         i += 1
@@ -127,13 +127,13 @@ def _quote(lines: list[str], start: int, plain: bool) -> tuple[str, int]:
 
 def _convert(markdown: str, plain: bool) -> str:
     """Markdown as mrkdwn, or as plain text; blank-line runs become one paragraph break."""
-    lines = _LINE_BREAK.split(markdown)
+    lines = LINE_BREAK.split(markdown)
     pieces: list[str] = []
     i = 0
     while i < len(lines):
-        if fence := _FENCE.match(lines[i]):
+        if fence := FENCE_LINE.match(lines[i]):
             piece, i = _code_block(lines, i, fence, plain)
-        elif _QUOTE.match(lines[i]):
+        elif QUOTE_MARK.match(lines[i]):
             piece, i = _quote(lines, i, plain)
         else:
             piece, i = _line(lines[i], plain), i + 1

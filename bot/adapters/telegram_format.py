@@ -11,26 +11,14 @@ from __future__ import annotations
 
 import itertools
 import re
-import string
-from dataclasses import dataclass, field
+
+from bot.adapters.markdown import (
+    BULLET_LINE, FENCE_LINE, HEADING_LINE, LINE_BREAK, ORDERED_LINE, QUOTE_MARK, Code, escape, parse_inline,
+)
 
 TELEGRAM_LIMIT = 4096
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# A backtick in the rest of the line makes it inline code, not a fence (CommonMark).
-_FENCE = re.compile(r"([ \t]*)(`{3,}(?=[^`]*$)|~{3,})(.*)$")
-_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_BULLET = re.compile(r"([ \t]*)[-*+][ \t]+(.*)$")
-_ORDERED = re.compile(r"([ \t]*)(\d{1,9})[.)][ \t]+(.*)$")
-_QUOTE = re.compile(r" {0,3}> ?")
 _LANGUAGE = re.compile(r"[\w+#.-]+")
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_RUN = re.compile(r"\*+|_+|`+")
-_PLAIN = re.compile(r"[^\\`*_\[\]<]+")
-# `(url)` or `(url "title")`; one level of parentheses inside the url, as in Wikipedia links.
-_LINK_TAIL = re.compile(r"\((<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)(?:[ \t]+\"[^\"\n]*\")?\)")
-_SCHEMES = ("http://", "https://", "tg://", "mailto:")
-_ESCAPABLE = frozenset(string.punctuation)
 _NO_CODE_INSIDE = frozenset({"b", "i", "a"})
 _CODE_TAG = re.compile(r"</?(?:pre|code)\b[^>]*>")
 _HTML_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|[\s\S]")
@@ -38,125 +26,12 @@ _TAG_NAME = re.compile(r"</?([\w-]+)")
 _END = 4  # break quality of the end of the text: always the best place to stop
 
 
-def _escape(text: str, attribute: bool = False) -> str:
-    """Escape text for Telegram HTML; quotes too inside an attribute value."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace('"', "&quot;") if attribute else text
-
-
-class _Delim(str):
-    """A `*`, `**`, `_` or `[` that may still open a span; shown as itself if it never does."""
-
-
-class _Code(str):
-    """An inline code span's raw content."""
-
-
-@dataclass(slots=True)
-class _Span:
-    """A matched b, i or a (with href) around its parsed children."""
-
-    tag: str
-    href: str = ""
-    children: list = field(default_factory=list)
-
-
-def _parse_inline(s: str) -> list:
-    """Parse one line into text, code spans and spans, with a small CommonMark-style delimiter stack."""
-    out: list = []
-    openers: list[int] = []  # indices in `out` of delimiters that may still open a span
-    i = 0
-    while i < len(s):
-        char = s[i]
-        if plain := _PLAIN.match(s, i):
-            out.append(_escape(plain.group()))
-            i = plain.end()
-        elif char == "\\" and s[i + 1 : i + 2] in _ESCAPABLE:
-            out.append(_escape(s[i + 1]))
-            i += 2
-        elif char == "`":
-            i = _code_span(s, i, out)
-        elif char in "*_":
-            i = _emphasis(s, i, out, openers)
-        elif char == "[":
-            openers.append(len(out))
-            out.append(_Delim("["))
-            i += 1
-        elif char == "]":
-            i = _link(s, i, out, openers)
-        elif br := _BR.match(s, i):
-            out.append("\n")
-            i = br.end()
-        else:
-            out.append(_escape(char))
-            i += 1
-    return out
-
-
-def _code_span(s: str, i: int, out: list) -> int:
-    """A code span closed by a backtick run of the same length; an unclosed run is text."""
-    run = _RUN.match(s, i).end() - i
-    closing = re.compile(f"(?<!`){'`' * run}(?!`)").search(s, i + run)
-    if not closing:
-        out.append("`" * run)
-        return i + run
-    content = s[i + run : closing.start()]
-    if len(content) >= 2 and content[0] == content[-1] == " " and content.strip(" "):
-        content = content[1:-1]  # CommonMark: one padding space each side lets code start with a backtick
-    out.append(_Code(content))
-    return closing.end()
-
-
-def _emphasis(s: str, i: int, out: list, openers: list[int]) -> int:
-    """A `*`/`**` (bold, as in Telegram's own markdown) or `_` (italic) run: close a span, open one, or text."""
-    run = _RUN.match(s, i).end() - i
-    delim = s[i : i + run]
-    before = s[i - 1] if i else " "
-    after = s[i + run] if i + run < len(s) else " "
-    if delim[0] == "_":  # a single `_`, and only next to spaces or punctuation: snake_case stays as typed
-        can_open = run == 1 and not before.isalnum() and not after.isspace()
-        can_close = run == 1 and not before.isspace() and not after.isalnum()
-    else:
-        can_open, can_close = run <= 2 and not after.isspace(), run <= 2 and not before.isspace()
-    if can_close and _close(out, openers, delim, _Span("i" if delim == "_" else "b")):
-        return i + run
-    if can_open:
-        openers.append(len(out))
-    out.append(_Delim(delim) if can_open else delim)
-    return i + run
-
-
-def _close(out: list, openers: list[int], text: str, span: _Span) -> bool:
-    """Wrap everything after the nearest opener spelled `text` in `span`; False if there is none."""
-    for k in range(len(openers) - 1, -1, -1):
-        at = openers[k]
-        if out[at] == text and at + 1 < len(out):
-            span.children = out[at + 1 :]
-            del out[at:], openers[k:]  # openers inside the span can no longer match anything outside it
-            out.append(span)
-            return True
-    return False
-
-
-def _link(s: str, i: int, out: list, openers: list[int]) -> int:
-    """Close `[label](url)` at the `]` at i; an unsafe scheme or a missing url leaves the brackets as text."""
-    tail = _LINK_TAIL.match(s, i + 1)
-    url = tail.group(1).strip("<>") if tail else ""
-    safe = any(url.lower().startswith(scheme) and len(url) > len(scheme) for scheme in _SCHEMES)
-    if safe and _close(out, openers, "[", _Span("a", url)):
-        return tail.end()
-    if brackets := [at for at in openers if out[at] == "["]:
-        openers.remove(brackets[-1])  # CommonMark: a `[` that failed to make a link can never make one
-    out.append("]")
-    return i + 1
-
-
 def _render(nodes: list, inside: frozenset[str]) -> str:
     """Parsed nodes as HTML, leaving out tags Telegram would not nest where they are."""
     html = []
     for node in nodes:
-        if isinstance(node, _Code):
-            code = _escape(node)
+        if isinstance(node, Code):
+            code = escape(node)
             html.append(code if inside & _NO_CODE_INSIDE else f"<code>{code}</code>")
         elif isinstance(node, str):
             html.append(node)
@@ -165,24 +40,24 @@ def _render(nodes: list, inside: frozenset[str]) -> str:
             if node.tag in inside:
                 html.append(inner)
             else:
-                href = f' href="{_escape(node.href, attribute=True)}"' if node.href else ""
+                href = f' href="{escape(node.href, attribute=True)}"' if node.href else ""
                 html.append(f"<{node.tag}{href}>{inner}</{node.tag}>")
     return "".join(html)
 
 
 def _inline(text: str, inside: frozenset[str] = frozenset()) -> str:
     """One line of inline markdown as HTML."""
-    return _render(_parse_inline(text), inside)
+    return _render(parse_inline(text), inside)
 
 
 def _line(line: str) -> str:
     """One markdown line outside code: a heading, a list item or text."""
-    if heading := _HEADING.match(line):
+    if heading := HEADING_LINE.match(line):
         text = _inline(heading.group(1) or "", frozenset({"b"}))
         return f"<b>{text}</b>" if text.strip() else ""
-    if item := _BULLET.match(line):
+    if item := BULLET_LINE.match(line):
         return f"{item.group(1)}• {_inline(item.group(2))}"
-    if item := _ORDERED.match(line):
+    if item := ORDERED_LINE.match(line):
         return f"{item.group(1)}{item.group(2)}. {_inline(item.group(3))}"
     return _inline(line.rstrip())
 
@@ -194,7 +69,7 @@ def _code_block(lines: list[str], start: int, fence: re.Match) -> tuple[str, int
     end = next((k for k in range(start + 1, len(lines)) if closing.match(lines[k])), len(lines))
     # Lines lose as much indentation as the fence had, so a fence inside a list item keeps its layout.
     body = (line[: len(indent)].lstrip(" \t") + line[len(indent) :] for line in lines[start + 1 : end])
-    code = _escape("\n".join(body))
+    code = escape("\n".join(body))
     if not code.strip():
         return "", end + 1
     language = (info.split() or [""])[0]
@@ -205,9 +80,9 @@ def _code_block(lines: list[str], start: int, fence: re.Match) -> tuple[str, int
 def _quote(lines: list[str], start: int) -> tuple[str, int]:
     """Consecutive `>` lines as one blockquote; Telegram cannot nest quotes, so `>>` is flattened."""
     body, i = [], start
-    while i < len(lines) and (marker := _QUOTE.match(lines[i])):
+    while i < len(lines) and (marker := QUOTE_MARK.match(lines[i])):
         text = lines[i][marker.end() :]
-        while marker := _QUOTE.match(text):
+        while marker := QUOTE_MARK.match(text):
             text = text[marker.end() :]
         body.append(_line(text))
         i += 1
@@ -217,13 +92,13 @@ def _quote(lines: list[str], start: int) -> tuple[str, int]:
 
 def to_telegram_html(markdown: str) -> str:
     """Markdown -> Telegram HTML (parse_mode='HTML')."""
-    lines = _LINE_BREAK.split(markdown)
+    lines = LINE_BREAK.split(markdown)
     pieces: list[str] = []
     i = 0
     while i < len(lines):
-        if fence := _FENCE.match(lines[i]):
+        if fence := FENCE_LINE.match(lines[i]):
             piece, i = _code_block(lines, i, fence)
-        elif _QUOTE.match(lines[i]):
+        elif QUOTE_MARK.match(lines[i]):
             piece, i = _quote(lines, i)
         else:
             piece, i = _line(lines[i]), i + 1
