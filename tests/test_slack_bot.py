@@ -243,3 +243,13 @@ async def test_http_mode_rejects_bad_signatures_and_stale_requests_with_401(slac
     assert await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul") == 200  # the same, properly signed
     await slack.fake.wait_for_call("response_url")
     assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "active"
+
+
+async def test_push_delivers_through_slack_when_it_is_configured(slack, capsys):
+    from bot.push import push
+
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.fake.wait_for_call("response_url")
+    assert await push(slack.app, NOW) == 0
+    assert "sent 1," in capsys.readouterr().out
+    assert len(slack.fake.messages(CHANNEL)) == 1
