@@ -33,6 +33,23 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class TelegramPacing:
+    """The send limits the bot keeps to on Telegram (raise them only for a local Bot API server)."""
+
+    messages_per_second: float = 30
+    group_messages_per_minute: int = 20
+    chat_messages_per_second: float = 1
+
+
+@dataclass(frozen=True)
+class SlackPacing:
+    """The send limits the bot keeps to on Slack; 0 per minute means no workspace-wide pacing."""
+
+    channel_messages_per_second: float = 1
+    workspace_messages_per_minute: int = 0
+
+
+@dataclass(frozen=True)
 class SlackSettings:
     """Slack connection: bot token and either Socket Mode (app token) or HTTP mode (signing secret)."""
 
@@ -60,6 +77,8 @@ class Settings:
     port: int
     telegram: TelegramSettings | None
     slack: SlackSettings | None
+    telegram_pacing: TelegramPacing = TelegramPacing()
+    slack_pacing: SlackPacing = SlackPacing()
 
     @property
     def needs_http_server(self) -> bool:
@@ -111,6 +130,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=_port(env),
         telegram=_telegram(env),
         slack=_slack(env),
+        telegram_pacing=TelegramPacing(
+            messages_per_second=reader.number("telegram.messages_per_second", 30, low=0.1, high=1e6),
+            group_messages_per_minute=int(reader.number("telegram.group_messages_per_minute", 20, low=1, high=1e6)),
+            chat_messages_per_second=reader.number("telegram.chat_messages_per_second", 1, low=0.01, high=1e6),
+        ),
+        slack_pacing=SlackPacing(
+            channel_messages_per_second=reader.number("slack.channel_messages_per_second", 1, low=0.01, high=1e6),
+            workspace_messages_per_minute=int(reader.number("slack.workspace_messages_per_minute", 0, low=0,
+                                                            high=1e7)),
+        ),
     )
 
 

@@ -28,7 +28,7 @@ def timedelta_retry_after(monkeypatch):
 
 @pytest.fixture
 async def fake():
-    """A started fake without flood limits (two sends to one private chat in a second would 429)."""
+    """A started fake without flood limits (a fourth send to one private chat within three seconds would 429)."""
     api = FakeTelegramAPI(enforce_limits=False)
     await api.start()
     yield api
@@ -164,18 +164,19 @@ async def test_rate_scale_multiplies_the_group_limit():
 async def test_private_and_global_limits_and_the_window_sliding_on():
     clock = ManualClock()
     async with FakeTelegramAPI(clock=clock) as fake, Bot(fake.token, base_url=fake.base_url) as bot:
-        await bot.send_message(PRIVATE, "first")
+        for n in range(3):  # a short burst is allowed: three in three seconds
+            await bot.send_message(PRIVATE, f"burst {n}")
         with pytest.raises(RetryAfter) as raised:
             await bot.send_message(PRIVATE, "too soon")
-        assert raised.value.retry_after == timedelta(seconds=1)
-        for user in range(1, 30):  # 29 more private chats fill the 30 per second
+        assert raised.value.retry_after == timedelta(seconds=3)
+        for user in range(1, 28):  # 27 more private chats fill the 30 per second
             await bot.send_message(PRIVATE + user, "hi")
         with pytest.raises(RetryAfter):
             await bot.send_message(PRIVATE + 100, "the 31st in a second")
-        clock.now += 1.0
-        await bot.send_message(PRIVATE, "a second later")
+        clock.now += 3.0
+        await bot.send_message(PRIVATE, "three seconds later")
     assert fake.rejected_429 == 2
-    assert len(fake.sent_messages(PRIVATE)) == 2
+    assert len(fake.sent_messages(PRIVATE)) == 4
 
 
 async def test_limits_can_be_switched_off():

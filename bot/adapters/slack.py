@@ -13,7 +13,6 @@ import asyncio
 import functools
 import logging
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -33,6 +32,7 @@ from bot.core.commands import parse_command, typed_from_slash
 from bot.core.messages import text
 from bot.core.replies import ChatRef, MemberRef, Reply
 from bot.delivery import PermanentSendError
+from bot.pacing import SlotPacer, WindowLimit
 from bot.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ CHANNEL_GONE_EVENTS = ("channel_left", "group_left", "channel_archive", "group_a
 PERMANENT_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel", "account_inactive",
                               "token_revoked", "invalid_auth", "team_access_not_granted"})
 _MANAGING = ("subscribe", "schedule", "unsubscribe")
-_CHANNEL_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: about 1 message/s/channel)
 
 
 def chat_key(channel_id: str) -> str:
@@ -82,23 +81,6 @@ def _style(role: str) -> dict:
     return {"style": "primary"} if role == "reveal" else {}
 
 
-class ChannelPacer:
-    """Keeps posts to one channel about a second apart, as Slack asks; other channels do not wait."""
-
-    def __init__(self, interval: float = _CHANNEL_INTERVAL, clock: Callable[[], float] = time.monotonic):
-        self.interval = interval
-        self.clock = clock
-        self._next: dict[str, float] = {}
-
-    async def wait(self, channel: str) -> None:
-        """Return when a post to `channel` may go; reserves that moment for the caller."""
-        now = self.clock()
-        at = max(now, self._next.get(channel, 0.0))
-        self._next[channel] = at + self.interval
-        if at > now:
-            await asyncio.sleep(at - now)
-
-
 class SlackAdapter:
     """Owns the bolt AsyncApp and its Web API client; the scheduler's Sender for Slack conversations."""
 
@@ -106,7 +88,10 @@ class SlackAdapter:
         self.app = app
         self.settings = settings
         self.clock = clock
-        self.pacer = ChannelPacer()
+        pacing = app.settings.slack_pacing
+        self.channels = WindowLimit(1, 1.0 / pacing.channel_messages_per_second)
+        per_minute = pacing.workspace_messages_per_minute
+        self.workspace = SlotPacer(per_minute / 60.0) if per_minute else None
         self.socket = None  # the Socket Mode handler, once connected
         self.client = AsyncWebClient(
             token=settings.bot_token, base_url=settings.api_url,
@@ -216,7 +201,7 @@ class SlackAdapter:
         try:
             for reply in replies:
                 footer = text(chat["language"], "answered_count", n=0) if reply.kind == "question" else None
-                ts = await self._post(channel, reply, footer)
+                ts = await self._post(channel, reply, footer, broadcast=True)
         except SlackApiError as refused:
             error = refused.response.get("error", "")
             if error in PERMANENT_ERRORS:
@@ -224,8 +209,11 @@ class SlackAdapter:
             raise
         return ts
 
-    async def _post(self, channel: str, reply: Reply, footer: str | None = None) -> str:
-        await self.pacer.wait(channel)
+    async def _post(self, channel: str, reply: Reply, footer: str | None = None, *, broadcast: bool = False) -> str:
+        """chat.postMessage within the channel's pace; the daily fan-out yields to replies people wait for."""
+        await self.channels.acquire(channel)
+        if self.workspace is not None:
+            await self.workspace.acquire(foreground=not broadcast)
         response = await self.client.chat_postMessage(
             channel=channel, text=plain_text(reply.text), blocks=message_blocks(reply, footer),
             unfurl_links=False, unfurl_media=False,

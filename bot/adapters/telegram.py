@@ -21,11 +21,12 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import (
-    AIORateLimiter, Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
+    Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes,
     MessageHandler, filters,
 )
 
 from bot.adapters.telegram_format import render_messages
+from bot.adapters.telegram_pacing import BROADCAST, TelegramPacer
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.core.commands import COMMANDS, parse_command
@@ -78,7 +79,7 @@ class TelegramAdapter:
             Application.builder()
             .token(settings.token)
             .base_url(settings.api_base_url)
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(TelegramPacer(app.settings.telegram_pacing))
             .build()
         )
         for name in COMMANDS:
@@ -184,7 +185,7 @@ class TelegramAdapter:
         message_id = None
         try:
             for reply in replies:
-                sent = await self._send(chat_id, reply)
+                sent = await self._send(chat_id, reply, broadcast=True)
                 message_id = str(sent.message_id) if sent else message_id
         except ChatMigrated as moved:
             raise ChatMoved(chat_key(moved.new_chat_id)) from moved
@@ -197,8 +198,11 @@ class TelegramAdapter:
         return message_id
 
     async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None,
-                    as_spoiler: bool = False) -> Message | None:
-        """Render a reply (split at 4096 characters) and send it; buttons go with the last part."""
+                    as_spoiler: bool = False, broadcast: bool = False) -> Message | None:
+        """Render a reply (split at 4096 characters) and send it; buttons go with the last part.
+
+        `broadcast` marks the daily fan-out, which yields every send slot to replies people wait for.
+        """
         parts = render_messages(reply.text, as_spoiler=as_spoiler)
         sent = None
         for index, part in enumerate(parts):
@@ -206,6 +210,7 @@ class TelegramAdapter:
             sent = await self.application.bot.send_message(
                 chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply) if last else None,
                 reply_to_message_id=reply_to if index == 0 else None, allow_sending_without_reply=True,
+                rate_limit_args=BROADCAST if broadcast else None,
             )
         return sent
 

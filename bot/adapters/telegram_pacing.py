@@ -1,0 +1,74 @@
+"""Telegram's send limits, kept by the bot: python-telegram-bot's rate limiter hook, people first.
+
+Telegram allows about 30 messages a second overall, 20 a minute in a group and one a second in a
+private chat (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits). Daily questions are sent
+with `rate_limit_args=BROADCAST`; everything else answers a person and goes before them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.config import TelegramPacing
+from bot.pacing import SlotPacer, WindowLimit
+
+log = logging.getLogger(__name__)
+BROADCAST = "broadcast"
+# Methods that post or change a message count against the limits; reading and answering a tap do not.
+PACED_METHODS = frozenset({
+    "sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto", "sendDocument", "copyMessage",
+    "forwardMessage",
+})
+
+
+class TelegramPacer(BaseRateLimiter[str]):
+    """Evenly spaced sends within the overall, group and private-chat limits; waits out a 429 and retries."""
+
+    def __init__(self, pacing: TelegramPacing, max_retries: int = 3):
+        self.max_retries = max_retries
+        self.overall = SlotPacer(pacing.messages_per_second)
+        self.groups = WindowLimit(pacing.group_messages_per_minute, 60.0)
+        # One a second on average, with a short burst (a reply and the answer right after it).
+        self.private_chats = WindowLimit(3, 3.0 / pacing.chat_messages_per_second)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(self, callback, args, kwargs, endpoint: str, data: dict[str, Any],
+                              rate_limit_args: str | None):
+        """Wait for a slot, send, and on a 429 pause every send for retry_after, then retry."""
+        if endpoint not in PACED_METHODS:
+            return await callback(*args, **kwargs)
+        chat_id = _chat_id(data.get("chat_id"))
+        for attempt in range(self.max_retries + 1):
+            if isinstance(chat_id, int):
+                await (self.private_chats if chat_id > 0 else self.groups).acquire(chat_id)
+            await self.overall.acquire(foreground=rate_limit_args != BROADCAST)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as flood:
+                if attempt == self.max_retries:
+                    raise
+                wait = _seconds(flood.retry_after) + 0.1
+                log.info("Telegram asked to wait %.1f s (chat %s); retrying", wait, chat_id)
+                self.overall.pause(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _chat_id(value: Any) -> int | str | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value  # a @channel username, or no chat at all
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
