@@ -71,6 +71,7 @@ class Settings:
     catch_up: timedelta
     claim_lease: timedelta
     max_concurrent_sends: int
+    sweep_every: timedelta
     console_chat_id: str
     console_member_id: str
     console_member_name: str
@@ -114,6 +115,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     catch_up_hours = reader.number("delivery.catch_up_hours", 6, low=0, high=23)
     lease = reader.number("delivery.claim_lease_seconds", 120, low=5, high=3600)
     concurrency = int(reader.number("delivery.max_concurrent_sends", 16, low=1, high=1000))
+    sweep_seconds = reader.number("delivery.sweep_every_seconds", 60, low=1, high=3600)
 
     return Settings(
         config_file=config_file,
@@ -124,6 +126,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         catch_up=timedelta(hours=catch_up_hours),
         claim_lease=timedelta(seconds=lease),
         max_concurrent_sends=concurrency,
+        sweep_every=timedelta(seconds=sweep_seconds),
         console_chat_id=reader.get("console.chat_id", str, "local"),
         console_member_id=reader.get("console.member_id", str, "me"),
         console_member_name=reader.get("console.member_name", str, "me"),

@@ -39,10 +39,6 @@ class SlotPacer:
                 self._arm()  # the slot it was given goes to the next in line
             raise
 
-    def pause(self, seconds: float) -> None:
-        """Nobody sends for `seconds` (the platform answered 429 with retry_after)."""
-        self._free_at = max(self._free_at, self.clock() + seconds)
-
     def _take_on_grid(self, now: float) -> None:
         # A timer that fired a little late keeps the slots on their grid (the rate holds), but at
         # most one slot is caught up, so lateness never turns into a burst.

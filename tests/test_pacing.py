@@ -35,14 +35,6 @@ async def test_a_waiting_person_gets_the_next_slot_before_the_broadcast():
     assert order[0] == "reply" and order[1:] == [f"daily {n}" for n in range(5)]
 
 
-async def test_a_429_pauses_every_send():
-    pacer = SlotPacer(per_second=1000)
-    pacer.pause(0.05)
-    started = time.monotonic()
-    await pacer.acquire()
-    assert time.monotonic() - started >= 0.04
-
-
 async def test_the_window_holds_a_chat_to_its_count_and_other_chats_do_not_wait():
     window = WindowLimit(count=2, seconds=0.05)
     started = time.monotonic()

@@ -7,6 +7,7 @@ with `rate_limit_args=BROADCAST`; everything else answers a person and goes befo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -44,7 +45,11 @@ class TelegramPacer(BaseRateLimiter[str]):
 
     async def process_request(self, callback, args, kwargs, endpoint: str, data: dict[str, Any],
                               rate_limit_args: str | None):
-        """Wait for a slot, send, and on a 429 pause every send for retry_after, then retry."""
+        """Wait for a slot and send; on a 429 this request waits retry_after and tries again.
+
+        Only the refused request waits: the pacing keeps the bot inside the overall limit, so a 429 is
+        about one chat, and pausing every chat for it would stall the whole fan-out.
+        """
         if endpoint not in PACED_METHODS:
             return await callback(*args, **kwargs)
         chat_id = _chat_id(data.get("chat_id"))
@@ -59,7 +64,7 @@ class TelegramPacer(BaseRateLimiter[str]):
                     raise
                 wait = _seconds(flood.retry_after) + 0.1
                 log.info("Telegram asked to wait %.1f s (chat %s); retrying", wait, chat_id)
-                self.overall.pause(wait)
+                await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 

@@ -113,6 +113,7 @@ class FakeTelegramAPI:
         self.base_url = self.base_file_url = ""  # known once start() has a port
         self.calls: list[Call] = []
         self.rejected_429 = 0
+        self.on_answer: list[Callable[[Call], None]] = []  # called with each call once it is answered
         self._clock = clock
         self._limits = {kind: _scaled(*limit, rate_scale) for kind, limit in LIMITS.items()}
         self._windows: dict[Hashable, deque[float]] = defaultdict(deque)
@@ -256,6 +257,8 @@ class FakeTelegramAPI:
             call.status, body = 200, {"ok": True, "result": result}
         except _ApiError as error:
             call.status, body = error.status, error.body
+        for listener in self.on_answer:
+            listener(call)
         return web.json_response(body, status=call.status)
 
     def _refuse_if_needed(self, method: str, params: dict) -> None:

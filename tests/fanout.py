@@ -1,0 +1,159 @@
+"""A morning fan-out to drive and count: chats due now, a real `python -m bot run`, the fake Bot API.
+
+Shared by the resilience tests (small) and the benchmarks (full size). The bot runs as its own
+process, as in production; the fake Bot API and the counting stay in the caller's process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.core.schedule import format_days, parse_days
+from bot.store import Store, open_database
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_settings(path: Path, *, scale: float | None, lease_seconds: int = 5, sweep_seconds: int = 1,
+                   concurrency: int = 16) -> Path:
+    """A settings file: Telegram's limits times `scale` (None: no pacing at all), a short lease and sweep."""
+    limits = (30 * scale, 20 * scale, 1 * scale) if scale is not None else (1e6, 1e6, 1e6)
+    path.write_text(
+        "[schedule]\nlanguage = \"en\"\n"
+        f"[delivery]\nclaim_lease_seconds = {lease_seconds}\nsweep_every_seconds = {sweep_seconds}\n"
+        f"max_concurrent_sends = {concurrency}\n"
+        f"[telegram]\nmessages_per_second = {limits[0]}\ngroup_messages_per_minute = {int(limits[1])}\n"
+        f"chat_messages_per_second = {limits[2]}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def seed_chats(db_path: Path, count: int, *, group_share: float = 0.3) -> list[int]:
+    """Subscribe `count` Telegram chats (private chats and groups), all due this very minute (UTC)."""
+    now = datetime.now(timezone.utc)
+    store = Store(open_database(db_path))
+    groups = round(count * group_share)
+    chat_ids = [-(1_000_000 + n) for n in range(groups)] + [1_000_000 + n for n in range(count - groups)]
+    every_day = format_days(parse_days("daily"))
+    try:
+        for chat_id in chat_ids:
+            key = f"telegram:{chat_id}"
+            store.ensure_chat(key, "telegram", "group" if chat_id < 0 else "private", "", "en", now)
+            store.subscribe(key, at=now.strftime("%H:%M"), zone="UTC", days=every_day, by="telegram:1", now=now)
+    finally:
+        store.close()
+    return chat_ids
+
+
+def bot_env(fake, db_path: Path, settings_path: Path) -> dict[str, str]:
+    """The environment of a bot process talking to `fake`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "DRILL_"))}
+    return {**env, "DRILL_DB": str(db_path), "DRILL_CONFIG": str(settings_path), "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url, "PYTHONUNBUFFERED": "1"}
+
+
+class BotProcess:
+    """`python -m bot run` as a child process; its log goes to a file so a full pipe never blocks it."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.env = env
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+        self.started_at = 0.0
+
+    async def start(self) -> None:
+        self.started_at = time.monotonic()
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=PROJECT_ROOT, env=self.env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=log,
+            )
+
+    def kill(self) -> None:
+        """kill -9: no clean-up of any kind."""
+        self.process.send_signal(signal.SIGKILL)
+
+    async def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, then wait for a clean exit; returns the exit status."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident memory so far (VmHWM), in MB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+def is_daily(params: dict) -> bool:
+    """Whether a sendMessage was a daily question (its button reveals a delivery: `r:<id>`)."""
+    markup = params.get("reply_markup") or {}
+    rows = markup.get("inline_keyboard") or [[{}]]
+    return str(rows[0][0].get("callback_data", "")).startswith("r:")
+
+
+@dataclass
+class DailyCount:
+    """Successful daily-question sends per chat, kept up to date from the fake's answered calls."""
+
+    per_chat: Counter
+    first_at: float | None = None
+    last_at: float | None = None
+    _target: int = 0
+    _reached: asyncio.Event | None = None
+
+    @classmethod
+    def watching(cls, fake) -> DailyCount:
+        count = cls(Counter())
+        fake.on_answer.append(count._seen)
+        return count
+
+    def _seen(self, call) -> None:
+        if call.method == "sendMessage" and call.status == 200 and is_daily(call.params):
+            self.per_chat[int(call.params["chat_id"])] += 1
+            self.first_at = self.first_at or call.at
+            self.last_at = call.at
+            if self._reached is not None and self.delivered >= self._target:
+                self._reached.set()
+
+    @property
+    def delivered(self) -> int:
+        return len(self.per_chat)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(n - 1 for n in self.per_chat.values() if n > 1)
+
+    def missing(self, chat_ids: list[int]) -> int:
+        return sum(1 for chat_id in chat_ids if chat_id not in self.per_chat)
+
+    async def wait_for(self, chats: int, timeout: float) -> bool:
+        """Wait until `chats` chats have their daily question; False if the time runs out first."""
+        self._target, self._reached = chats, asyncio.Event()
+        if self.delivered >= chats:
+            return True
+        try:
+            await asyncio.wait_for(self._reached.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+def claims_in_flight(db_path: Path) -> int:
+    """Deliveries claimed but not marked sent: the sends a killed process may have had in flight."""
+    store = Store(open_database(db_path))
+    try:
+        return store.db["deliveries"].count_where("status = 'claimed'")
+    finally:
+        store.close()
