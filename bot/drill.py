@@ -19,7 +19,7 @@ from bot.core.messages import text
 from bot.core.practice import review
 from bot.core.progress import GRADES, POINTS, leaderboard, streak
 from bot.core.replies import Button, ChatRef, MemberRef, Reply
-from bot.drill_commands import COMMAND_HANDLERS, chat_topics
+from bot.drill_commands import COMMAND_HANDLERS, chat_topics, command_prefix
 from bot.store import Store
 
 
@@ -48,9 +48,9 @@ class Drill:
         lang = row["language"]
         parsed = parse_command(typed)
         if parsed is None or parsed.name not in COMMAND_HANDLERS:
-            return [Reply(text(lang, "unknown_command"), private=True)]
+            return [Reply(text(lang, "unknown_command", p=command_prefix(chat)), private=True)]
         if parsed.too_long:
-            return [Reply(text(lang, "argument_too_long"), private=True)]
+            return [Reply(text(lang, "argument_too_long", p=command_prefix(chat)), private=True)]
         return COMMAND_HANDLERS[parsed.name](self, row, chat, member, parsed, now)
 
     def action(self, chat: ChatRef, member: MemberRef, payload: str, now: datetime) -> list[Reply]:
@@ -80,7 +80,7 @@ class Drill:
     def next_daily_question(self, chat: dict) -> tuple[str | None, int]:
         """(question id or None when nothing is eligible, cycle) for the chat's next daily question."""
         cycle, asked = self.store.current_cycle(chat["key"])
-        eligible = [q["id"] for q in self.store.active_questions(chat_topics(chat) or None)]
+        eligible = self.store.active_question_ids(chat_topics(chat) or None)
         choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
         return choice if choice else (None, cycle)
 

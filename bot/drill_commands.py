@@ -26,13 +26,13 @@ def chat_topics(row: dict) -> frozenset[str]:
 SCHEDULE_FIELDS = ("time", "zone", "days", "topics", "language")
 
 
-def _prefix(chat: ChatRef) -> str:
+def command_prefix(chat: ChatRef) -> str:
     """How commands are typed on this platform: Slack has one slash command with sub-commands."""
     return "/quiz " if chat.platform == "slack" else "/"
 
 
 def _say(row: dict, chat: ChatRef, key: str, *, private: bool = True, **values) -> Reply:
-    return Reply(text(row["language"], key, p=_prefix(chat), **values), private=private)
+    return Reply(text(row["language"], key, p=command_prefix(chat), **values), private=private)
 
 
 def _shorten(value: str) -> str:
@@ -67,7 +67,7 @@ def quiz(drill: Drill, row: dict, chat: ChatRef, member: MemberRef, cmd: Command
         wanted = frozenset({topic})
     else:
         wanted = chat_topics(row)
-    candidates = [q["id"] for q in drill.store.active_questions(wanted or None)]
+    candidates = drill.store.active_question_ids(wanted or None)
     cards = drill.store.cards(member.key)
     picked = pick_practice_question(candidates, cards, now, member.key)
     if picked is None:

@@ -54,6 +54,9 @@ class Store:
 
     def __init__(self, db: Database):
         self.db = db
+        # (id, topic) of the active questions in bank order; only sync_bank changes the bank, and
+        # every delivery of the fan-out needs it.
+        self._active: list[tuple[str, str]] | None = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -64,6 +67,7 @@ class Store:
     def sync_bank(self, questions: list[Question], now: datetime) -> SyncReport:
         """Make the stored bank match `questions`: add new, update changed, retire removed."""
         stamp = now.isoformat()
+        self._active = None
         table = self.db["questions"]
         stored = {row["id"]: row for row in table.rows}
         added = updated = retired = unchanged = 0
@@ -98,6 +102,15 @@ class Store:
         """Active questions in bank order, optionally only those in `topics`."""
         rows = self.db.query("select * from questions where active = 1 order by position")
         return [row for row in rows if not topics or row["topic"] in topics]
+
+    def active_question_ids(self, topics: frozenset[str] | None = None) -> list[str]:
+        """Ids of the active questions in bank order, optionally only those in `topics`.
+
+        Kept in memory between bank syncs: every delivery of the morning fan-out asks for them.
+        """
+        if self._active is None:
+            self._active = self.db.execute("select id, topic from questions where active = 1 order by position").fetchall()
+        return [question_id for question_id, topic in self._active if not topics or topic in topics]
 
     def question(self, question_id: str) -> dict | None:
         """One question by id, active or retired."""

@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram_format import render_messages
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_pacing import BROADCAST, TelegramPacer
 from bot.app import App
 from bot.config import TelegramSettings
@@ -80,6 +81,8 @@ class TelegramAdapter:
             .token(settings.token)
             .base_url(settings.api_base_url)
             .rate_limiter(TelegramPacer(app.settings.telegram_pacing))
+            .request(AiohttpRequest(connections=app.settings.max_concurrent_sends + 16))
+            .get_updates_request(AiohttpRequest(connections=1, read_timeout=10.0))
             .build()
         )
         for name in COMMANDS:

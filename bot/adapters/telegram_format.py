@@ -194,6 +194,8 @@ def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     Counts the HTML itself (tags and entities too), never less than Telegram's count of the visible text.
     Prefers paragraph breaks, then line breaks, then spaces; open tags are closed and reopened at a cut.
     """
+    if _units(html) <= limit:
+        return [html] if html else []  # nearly every message: no need to tokenise it
     tokens = _fit_tags(_HTML_TOKEN.findall(html), limit)
     stacks, offsets = _walk(tokens)
     cuts = _cuts(tokens, stacks)

@@ -3,27 +3,26 @@ reproducible order, with questions added later joining the cycle in progress."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Iterable
-
-
-def cycle_order_key(seed: int, cycle: int, question_id: str) -> bytes:
-    """The question's place in a chat's cycle: a hash, so the order is fixed but looks random."""
-    return hashlib.sha256(f"{seed}:{cycle}:{question_id}".encode()).digest()
+import random
+from collections.abc import Collection, Sequence
 
 
 def choose_daily_question(
-    eligible: Iterable[str], asked_in_cycle: Collection[str], cycle: int, seed: int,
+    eligible: Sequence[str], asked_in_cycle: Collection[str], cycle: int, seed: int,
 ) -> tuple[str, int] | None:
     """(question id, cycle) for the chat's next daily question, or None when nothing is eligible.
 
-    `asked_in_cycle` are the ids already delivered in cycle `cycle`; when every eligible question
-    has been asked, the next cycle starts with a new order.
+    `eligible` is in bank order; `asked_in_cycle` are the ids already delivered in cycle `cycle`.
+    The pick is drawn from the questions not yet asked with a generator seeded by the chat, the cycle
+    and how far into the cycle it is, so the same history always gives the same question. When
+    every eligible question has been asked, the next cycle starts.
     """
-    eligible = set(eligible)
     if not eligible:
         return None
-    remaining = eligible - set(asked_in_cycle)
+    asked = set(asked_in_cycle)
+    remaining = [question_id for question_id in eligible if question_id not in asked]
     if not remaining:
-        cycle, remaining = cycle + 1, eligible
-    return min(remaining, key=lambda qid: cycle_order_key(seed, cycle, qid)), cycle
+        cycle, asked, remaining = cycle + 1, set(), list(eligible)
+    # One draw per chat and day, not a hash per question: this runs for every chat of the fan-out.
+    draw = random.Random(f"{seed}:{cycle}:{len(asked)}")
+    return draw.choice(remaining), cycle
