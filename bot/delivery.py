@@ -124,10 +124,10 @@ class DailyDelivery:
     async def _track(self, job) -> None:
         task = asyncio.ensure_future(job)
         self._in_flight.add(task)
-        try:
-            await task
-        finally:
-            self._in_flight.discard(task)
+        task.add_done_callback(self._in_flight.discard)
+        # Shielded: cancelling a sweep (the scheduler shutting down) must not cut a send off between
+        # the request and its mark, which would send it again after the lease. stop() waits for it.
+        await asyncio.shield(task)
 
     async def _deliver_new(self, chat: dict, day, now: datetime, report: SweepReport) -> None:
         async with self._limit:

@@ -42,5 +42,6 @@ def start_scheduler(delivery: DailyDelivery, tick_seconds: float = TICK_SECONDS,
 
 async def stop_scheduler(scheduler: AsyncIOScheduler, delivery: DailyDelivery) -> None:
     """Graceful stop: no new ticks, no new claims, sends in flight finish and are marked."""
-    scheduler.shutdown(wait=False)
+    # The delivery first: APScheduler's asyncio executor cancels a running tick at shutdown.
     await delivery.stop()
+    scheduler.shutdown(wait=False)

@@ -23,42 +23,54 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_settings(path: Path, *, scale: float | None, lease_seconds: int = 5, sweep_seconds: int = 1,
-                   concurrency: int = 16) -> Path:
-    """A settings file: Telegram's limits times `scale` (None: no pacing at all), a short lease and sweep."""
+                   concurrency: int = 16, slack_workspace_per_minute: int = 0) -> Path:
+    """A settings file: the platforms' limits times `scale` (None: no pacing at all), a short lease and sweep."""
     limits = (30 * scale, 20 * scale, 1 * scale) if scale is not None else (1e6, 1e6, 1e6)
     path.write_text(
         "[schedule]\nlanguage = \"en\"\n"
         f"[delivery]\nclaim_lease_seconds = {lease_seconds}\nsweep_every_seconds = {sweep_seconds}\n"
         f"max_concurrent_sends = {concurrency}\n"
         f"[telegram]\nmessages_per_second = {limits[0]}\ngroup_messages_per_minute = {int(limits[1])}\n"
-        f"chat_messages_per_second = {limits[2]}\n",
+        f"chat_messages_per_second = {limits[2]}\n"
+        f"[slack]\nchannel_messages_per_second = {limits[2]}\n"
+        f"workspace_messages_per_minute = {slack_workspace_per_minute}\n",
         encoding="utf-8",
     )
     return path
 
 
-def seed_chats(db_path: Path, count: int, *, group_share: float = 0.3) -> list[int]:
-    """Subscribe `count` Telegram chats (private chats and groups), all due this very minute (UTC)."""
+def seed_chats(db_path: Path, count: int, *, group_share: float = 0.3, platform: str = "telegram") -> list:
+    """Subscribe `count` chats, all due this very minute (UTC); returns their platform ids.
+
+    Telegram: private chats and groups (`group_share` of them); Slack: channels.
+    """
     now = datetime.now(timezone.utc)
     store = Store(open_database(db_path))
-    groups = round(count * group_share)
-    chat_ids = [-(1_000_000 + n) for n in range(groups)] + [1_000_000 + n for n in range(count - groups)]
+    if platform == "slack":
+        chat_ids: list = [f"C{n:08d}" for n in range(count)]
+    else:
+        groups = round(count * group_share)
+        chat_ids = [-(1_000_000 + n) for n in range(groups)] + [1_000_000 + n for n in range(count - groups)]
     every_day = format_days(parse_days("daily"))
     try:
         for chat_id in chat_ids:
-            key = f"telegram:{chat_id}"
-            store.ensure_chat(key, "telegram", "group" if chat_id < 0 else "private", "", "en", now)
-            store.subscribe(key, at=now.strftime("%H:%M"), zone="UTC", days=every_day, by="telegram:1", now=now)
+            key = f"{platform}:{chat_id}"
+            kind = "channel" if platform == "slack" else ("group" if chat_id < 0 else "private")
+            store.ensure_chat(key, platform, kind, "", "en", now)
+            store.subscribe(key, at=now.strftime("%H:%M"), zone="UTC", days=every_day, by=f"{platform}:1", now=now)
     finally:
         store.close()
     return chat_ids
 
 
 def bot_env(fake, db_path: Path, settings_path: Path) -> dict[str, str]:
-    """The environment of a bot process talking to `fake`."""
+    """The environment of a bot process talking to `fake` (a fake Bot API, or a fake Slack Web API)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "DRILL_"))}
-    return {**env, "DRILL_DB": str(db_path), "DRILL_CONFIG": str(settings_path), "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_API_BASE_URL": fake.base_url, "PYTHONUNBUFFERED": "1"}
+    env = {**env, "DRILL_DB": str(db_path), "DRILL_CONFIG": str(settings_path), "PYTHONUNBUFFERED": "1"}
+    if hasattr(fake, "push_update"):
+        return {**env, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url}
+    return {**env, "SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.base_url,
+            "SLACK_SIGNING_SECRET": "bench-signing-secret", "PORT": "0"}
 
 
 class BotProcess:
@@ -97,10 +109,13 @@ class BotProcess:
 
 
 def is_daily(params: dict) -> bool:
-    """Whether a sendMessage was a daily question (its button reveals a delivery: `r:<id>`)."""
+    """Whether a sent message was a daily question (its button reveals a delivery: `r:<id>`)."""
     markup = params.get("reply_markup") or {}
     rows = markup.get("inline_keyboard") or [[{}]]
-    return str(rows[0][0].get("callback_data", "")).startswith("r:")
+    if str(rows[0][0].get("callback_data", "")).startswith("r:"):
+        return True
+    return any(str(element.get("value", "")).startswith("r:") for block in params.get("blocks") or []
+               if block.get("type") == "actions" for element in block.get("elements", []))
 
 
 @dataclass
@@ -120,8 +135,10 @@ class DailyCount:
         return count
 
     def _seen(self, call) -> None:
-        if call.method == "sendMessage" and call.status == 200 and is_daily(call.params):
-            self.per_chat[int(call.params["chat_id"])] += 1
+        sent = (call.method == "sendMessage" and call.status == 200) or (call.method == "chat.postMessage" and call.ok)
+        if sent and is_daily(call.params):
+            chat_id = call.params.get("chat_id", call.params.get("channel"))
+            self.per_chat[int(chat_id) if call.method == "sendMessage" else chat_id] += 1
             self.first_at = self.first_at or call.at
             self.last_at = call.at
             if self._reached is not None and self.delivered >= self._target:

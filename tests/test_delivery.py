@@ -223,3 +223,22 @@ async def test_the_apscheduler_job_sweeps_at_start_up_with_the_injected_clock(ap
     finally:
         await stop_scheduler(scheduler, delivery)
     assert [key for key, _ in sender.sent] == [chat.key]
+
+
+async def test_stopping_the_scheduler_mid_send_lets_the_send_finish_and_be_marked(app):
+    """APScheduler cancels a running tick when it shuts down; the send in flight must still be marked."""
+    from bot.scheduler import start_scheduler, stop_scheduler
+
+    for i in range(3):
+        subscribe(app, f"console:s{i}", "09:00", "Asia/Seoul")
+    sender = GatedSender()
+    delivery = app.delivery({"console": sender}, clock=lambda: utc(2026, 11, 30, 0, 1))
+    scheduler = start_scheduler(delivery)
+    await asyncio.wait_for(sender.started.wait(), timeout=10)
+    stopping = asyncio.create_task(stop_scheduler(scheduler, delivery))
+    await asyncio.sleep(0)  # the stop is under way while the send waits at the gate
+    sender.gate.set()
+    await asyncio.wait_for(stopping, timeout=10)
+    claimed = app.store.db.execute("select count(*) from deliveries where status = 'claimed'").fetchone()[0]
+    sent = app.store.db.execute("select count(*) from deliveries where status = 'sent'").fetchone()[0]
+    assert claimed == 0 and sent == len(sender.sent) >= 1

@@ -83,6 +83,9 @@ class TelegramAdapter:
             .rate_limiter(TelegramPacer(app.settings.telegram_pacing))
             .request(AiohttpRequest(connections=app.settings.max_concurrent_sends + 16))
             .get_updates_request(AiohttpRequest(connections=1, read_timeout=10.0))
+            # Updates are handled side by side: one member's reply waiting for a send slot must not
+            # hold up everyone else's taps. Handlers share no state outside the store.
+            .concurrent_updates(64)
             .build()
         )
         for name in COMMANDS:

@@ -88,6 +88,7 @@ class FakeSlackAPI:
         self.base_url = ""  # known once start() has a port
         self.calls: list[Call] = []
         self.rejected_429 = 0  # pacing refusals only; fail_next("...", error="ratelimited") is not counted
+        self.on_answer: list[Callable[[Call], None]] = []  # called with each Web API call once answered
         self._clock = clock
         self._channel_rate = CHANNEL_PER_SECOND * rate_scale
         self._burst = channel_burst
@@ -260,6 +261,8 @@ class FakeSlackAPI:
             body = {"ok": False, "error": error.error}
             if error.retry_after is not None:
                 headers["Retry-After"] = str(error.retry_after)
+        for listener in self.on_answer:
+            listener(call)
         # Waiters wake only once the fake's state reflects this call.
         async with self._answered:
             self._answered.notify_all()
