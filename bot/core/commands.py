@@ -35,9 +35,13 @@ def parse_command(text: str) -> Command | None:
 
 
 def typed_from_slash(text: str) -> str:
-    """Slack has one slash command: '/quiz streak' -> '/streak', '/quiz docker' -> '/quiz docker'."""
+    """Slack has one slash command: '/quiz streak' -> '/streak', '/quiz docker' -> '/quiz docker'.
+
+    '/quiz quiz docker' is '/quiz docker': that is how the help and the examples spell it on Slack.
+    """
     words = text.strip().split(maxsplit=1)
-    if words and words[0].lower() in COMMANDS and words[0].lower() != "quiz":
+    # ASCII only, as parse_command reads names: 'streaK' (a Kelvin sign) lower-cases to 'streak' too.
+    if words and words[0].isascii() and words[0].lower() in COMMANDS:
         return "/" + text.strip()
     return ("/quiz " + text.strip()).rstrip()
 

@@ -92,6 +92,8 @@ def parse_days(text: str) -> frozenset[int]:
             days.update(_KOREAN_WEEKDAYS.index(char) for char in part)
         else:
             days.add(_weekday(part, text))
+    if not days:  # only separators (','): a schedule without weekdays would never deliver
+        raise ScheduleError("days", text)
     return frozenset(days)
 
 
