@@ -221,3 +221,28 @@ async def test_chat_migrated_on_send_moves_the_chat_and_delivers_there(telegram)
     assert "오늘의 문제" in fake.sent_messages(-1005678)[-1]["text"]
     assert app.store.chat("telegram:-1005678")["status"] == "active"
     assert app.store.chat(f"telegram:{GROUP}") is None
+
+
+def membership(chat_id: int, old: str, new: str, update_id: int) -> dict:
+    """A my_chat_member update: the bot's own status in a chat changed (added, removed, blocked)."""
+    bot = {"id": 123456, "is_bot": True, "first_name": "Drill Test Bot", "username": "drill_test_bot"}
+    return {"update_id": update_id, "my_chat_member": {
+        "chat": chat(chat_id), "from": user(42), "date": 1764460800,
+        "old_chat_member": {"user": bot, "status": old}, "new_chat_member": {"user": bot, "status": new}}}
+
+
+async def test_added_to_a_group_says_hello_removed_deactivates_and_added_back_reactivates(telegram):
+    fake, app, _ = telegram
+    await deliver(fake, membership(GROUP, "left", "member", 900), "sendMessage", 1)
+    assert "/subscribe" in fake.sent_messages(GROUP)[0]["text"]  # hello, and how to subscribe
+    fake.set_chat_member(GROUP, 42, "administrator")
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 2)
+
+    fake.push_update(membership(GROUP, "member", "left", 901))
+    # Updates start in order, and the removal never waits on the network: once the /help pushed
+    # after it is answered, the removal has been handled.
+    fake.push_update(command(PRIVATE, 42, "/help", 2))
+    await fake.wait_for_call("sendMessage", count=3)
+    assert app.store.chat(f"telegram:{GROUP}")["status"] == "inactive"
+    await deliver(fake, membership(GROUP, "left", "member", 902), "sendMessage", 4)
+    assert app.store.chat(f"telegram:{GROUP}")["status"] == "active"
