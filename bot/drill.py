@@ -17,7 +17,7 @@ from bot.core.commands import (
 )
 from bot.core.messages import text
 from bot.core.practice import review
-from bot.core.progress import GRADES, POINTS, leaderboard, streak
+from bot.core.progress import GRADES, POINTS, current_streaks, leaderboard, streak
 from bot.core.replies import Button, ChatRef, MemberRef, Reply
 from bot.drill_commands import COMMAND_HANDLERS, chat_topics, command_prefix
 from bot.store import Store
@@ -167,7 +167,10 @@ class Drill:
         points = self.store.points_by_member(row["key"], since=since, before=before)
         if not points and caller is None:
             return None
-        entries = [(m, name, pts, self.streak_of(row["key"], m).current) for m, (name, pts) in points.items()]
+        # Every member's streak in one walk back over the recent drill days, not one history read per member.
+        streaks = current_streaks(self.store.drill_days(row["key"]),
+                                  lambda day, among: self.store.on_time_members(row["key"], day, among))
+        entries = [(m, name, pts, streaks.get(m, 0)) for m, (name, pts) in points.items()]
         top, own = leaderboard(entries, caller=caller, hidden=self.store.hidden_members(row["key"]))
         lines = [text(lang, title_key, period=text(lang, f"period_{period}"))]
         lines += [text(lang, "leaderboard_line", rank=s.rank, name=s.name, points=s.points, streak=s.streak)

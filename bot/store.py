@@ -7,7 +7,9 @@ grades and spaced-repetition cards. Every multi-row change runs inside `db.atomi
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -262,6 +264,17 @@ class Store:
             " where d.chat = ? and g.member = ? and g.on_time = 1", [chat_key, member_key]).fetchall()
         return {date.fromisoformat(row[0]) for row in rows}
 
+    def on_time_members(self, chat_key: str, day: date, among: Collection[str] | None = None) -> set[str]:
+        """Members who completed the chat's drill day `day` (graded it on time); only those in `among` if given."""
+        sql = ("select g.member from deliveries d join grades g on g.delivery_id = d.id"
+               " where d.chat = ? and d.local_date = ? and g.on_time = 1")
+        params = [chat_key, day.isoformat()]
+        if among is not None:
+            # One JSON parameter rather than one per member: a big chat would pass SQLite's variable limit.
+            sql += " and g.member in (select value from json_each(?))"
+            params.append(json.dumps(list(among)))
+        return {row[0] for row in self.db.execute(sql, params)}
+
     def grade(self, delivery_id: int, member_key: str) -> dict | None:
         """A member's grade for one delivery."""
         rows = list(self.db.query("select * from grades where delivery_id = ? and member = ?", [delivery_id, member_key]))
@@ -284,11 +297,18 @@ class Store:
 
     def points_by_member(self, chat_key: str, since: date | None = None, before: date | None = None) -> dict[str, tuple[str, int]]:
         """member -> (name, points) for grades of the chat's drill days in [since, before)."""
-        rows = self.db.execute(
-            "select g.member, m.name, sum(g.points) from grades g join deliveries d on d.id = g.delivery_id"
-            " join members m on m.key = g.member where d.chat = ? and d.local_date >= ? and d.local_date < ?"
-            " group by g.member",
-            [chat_key, since.isoformat() if since else "", before.isoformat() if before else "9999"]).fetchall()
+        if since is None and before is None:
+            # All time: the totals the grade triggers keep (store_schema m003), not a year of grades.
+            rows = self.db.execute(
+                "select t.member, m.name, t.points from chat_totals t join members m on m.key = t.member"
+                " where t.chat = ? and t.grades > 0", [chat_key]).fetchall()
+        else:
+            # Add up first, then look up names: one lookup per member rather than one per grade.
+            rows = self.db.execute(
+                "select s.member, m.name, s.points from (select g.member, sum(g.points) as points from grades g"
+                " join deliveries d on d.id = g.delivery_id where d.chat = ? and d.local_date >= ?"
+                " and d.local_date < ? group by g.member) s join members m on m.key = s.member",
+                [chat_key, since.isoformat() if since else "", before.isoformat() if before else "9999"]).fetchall()
         return {member: (name, points) for member, name, points in rows}
 
     def card_json(self, member_key: str, question_id: str) -> str | None:

@@ -117,3 +117,74 @@ def m002_drill(db: Database) -> None:
     """Chats with their schedules, members, the delivery log, grades and spaced-repetition cards."""
     for statement in DRILL_SCHEMA:
         db.execute(statement)
+
+
+# Leaderboards and streaks of big chats (a year of a 1,000-member chat is ~140,000 grades; measured by
+# tests/bench/bench_store.py). One statement per item, as in DRILL_SCHEMA.
+BOARD_SCHEMA = (
+    # A week's or month's board adds up the grades of the period's drill days, and the streak walk asks
+    # who graded one drill day on time: both are answered from this index without reading the grade rows,
+    # which are wide (card_before) and spread over the file in the order people graded.
+    """
+    create index grades_board on grades(delivery_id, on_time, member, points)
+    """,
+    # A member's streak reads the days they completed: from this index alone, in one place, rather than
+    # a grade row per day from all over a file bigger than the page cache. It serves every lookup by
+    # member that grades_member did, so that one goes.
+    """
+    create index grades_member_done on grades(member, on_time, delivery_id)
+    """,
+    """
+    drop index grades_member
+    """,
+    # The all-time board cannot add up a year of grades per request, so each chat keeps its members'
+    # totals. Triggers keep them in the transaction that writes the grade, whoever writes it.
+    """
+    create table chat_totals (
+        chat text not null references chats(key) on update cascade,
+        member text not null references members(key),
+        points integer not null,
+        grades integer not null,        -- grade rows: a member with only late grades is on the board with 0
+        primary key (chat, member)
+    ) without rowid
+    """,
+    """
+    insert into chat_totals (chat, member, points, grades)
+    select d.chat, g.member, sum(g.points), count(*) from grades g join deliveries d on d.id = g.delivery_id
+    group by d.chat, g.member
+    """,
+    """
+    create trigger grades_totals_insert after insert on grades begin
+        insert into chat_totals (chat, member, points, grades)
+        values ((select chat from deliveries where id = new.delivery_id), new.member, new.points, 1)
+        on conflict (chat, member) do update set points = points + excluded.points, grades = grades + 1;
+    end
+    """,
+    # A changed grade (the upsert in record_daily_grade) fires this one, not the insert trigger.
+    """
+    create trigger grades_totals_update after update of delivery_id, member, points on grades begin
+        update chat_totals set points = points - old.points, grades = grades - 1
+        where chat = (select chat from deliveries where id = old.delivery_id) and member = old.member;
+        insert into chat_totals (chat, member, points, grades)
+        values ((select chat from deliveries where id = new.delivery_id), new.member, new.points, 1)
+        on conflict (chat, member) do update set points = points + excluded.points, grades = grades + 1;
+    end
+    """,
+    """
+    create trigger grades_totals_delete after delete on grades begin
+        update chat_totals set points = points - old.points, grades = grades - 1
+        where chat = (select chat from deliveries where id = old.delivery_id) and member = old.member;
+    end
+    """,
+    # Every board asks who is hidden; few are, and a full scan of the members would grow with every chat.
+    """
+    create index members_hidden on members(key) where hidden = 1
+    """,
+)
+
+
+@migrations()
+def m003_leaderboards(db: Database) -> None:
+    """Indexes for period boards and streaks, all-time totals per chat and member, hidden members."""
+    for statement in BOARD_SCHEMA:
+        db.execute(statement)

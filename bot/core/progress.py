@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,6 +39,31 @@ def streak(drill_days: Sequence[date], completed: Iterable[date]) -> Streak:
             break
         current += 1
     return Streak(current=current, best=best)
+
+
+def current_streaks(
+    drill_days: Sequence[date], completed_by: Callable[[date, Collection[str] | None], Collection[str]],
+) -> dict[str, int]:
+    """Every member's current streak, by the rule of `streak`; members left out have none.
+
+    `completed_by(day, among)` names who completed `day` (only those in `among`, when it is not None).
+    The walk goes back from the latest drill day only while somebody's run goes on, asking each day only
+    about the members still running: it reads about as many grades as the streaks add up to, not the
+    chat's whole history.
+    """
+    days = sorted(set(drill_days))
+    if not days:
+        return {}
+    # The latest day is still open: it adds one for those who completed it and breaks nobody's run.
+    streaks = dict.fromkeys(completed_by(days[-1], None), 1)
+    running: Collection[str] | None = None
+    for day in reversed(days[:-1]):
+        running = set(completed_by(day, running))
+        if not running:
+            break
+        for member in running:
+            streaks[member] = streaks.get(member, 0) + 1
+    return streaks
 
 
 @dataclass(frozen=True)

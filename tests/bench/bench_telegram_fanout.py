@@ -170,7 +170,7 @@ def main() -> None:
             p50, p99, n, steps = paced[key]
             rows.append((f"interactive {label}: p50 / p99 ({n} replies)", f"{p50:.0f} / {p99:.0f} ms",
                          f"p99 < {target} ms", p99 < target))
-            rows.append((f"  p99 by step", steps, "", None))
+            rows.append(("  p99 by step", steps, "", None))
     rows += [
         ("start-up to ready (polling)", f"{paced['ready_s']:.2f} s", "< 3 s", paced["ready_s"] < 3),
         ("peak RSS after the fan-out", f"{paced['rss_mb']:.0f} MB", "< 200 MB", paced["rss_mb"] < 200),

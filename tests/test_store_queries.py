@@ -1,0 +1,116 @@
+"""The store queries behind leaderboards and streaks: every member's streak in one walk, all-time totals
+kept by triggers (and backfilled by the migration), all checked against the plain computations."""
+
+import random
+import sqlite3
+from datetime import date, datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.core.practice import review
+from bot.core.progress import POINTS, current_streaks, streak
+from bot.store import Store
+from bot.store_schema import migrations
+
+from factories import make_question
+
+START = date(2026, 9, 7)  # a Monday
+
+
+def history(store: Store, chat: str, members: list[str], days: int, rng: random.Random, now: datetime) -> None:
+    """A chat with `days` weekday deliveries (some failed or empty: not drill days) and random grades,
+    on time or late, including changed grades."""
+    question = make_question("What is a pod?")
+    store.sync_bank([question], now)
+    store.ensure_chat(chat, "console", "group", chat, "en", now)
+    for member in members:
+        store.ensure_member(member, member.split(":")[1].title())
+    day = START
+    for _ in range(days):
+        day += timedelta(days=3 if day.weekday() == 4 else 1)
+        status = rng.choices(["sent", "claimed", "failed", "empty"], [85, 5, 5, 5])[0]
+        delivery_id = store.claim_delivery(chat, day, None if status == "empty" else question.id, 0, now)
+        if status == "sent":
+            store.mark_sent(delivery_id, "m1", now)
+        elif status == "failed":
+            store.mark_failed(delivery_id, "chat not found")
+        for member in members:
+            for _ in range(rng.choice([0, 1, 1, 2])):  # a second grade changes the first
+                grade = rng.choice(list(POINTS))
+                on_time = rng.random() < 0.9
+                store.record_daily_grade(delivery_id, member, question.id, grade, POINTS[grade] if on_time else 0,
+                                         on_time, None, review(None, grade, now, card_id=1), now)
+
+
+def test_every_members_streak_in_one_walk_matches_the_streak_rule(store, now):
+    rng = random.Random(5)
+    members = [f"console:m{n}" for n in range(8)]
+    for number in range(12):
+        chat = f"console:chat{number}"
+        history(store, chat, members, rng.randint(0, 15), rng, now)
+        days = store.drill_days(chat)
+        walked = current_streaks(days, lambda day, among: store.on_time_members(chat, day, among))
+        expected = {m: streak(days, store.completed_days(chat, m)).current for m in members}
+        assert {m: walked.get(m, 0) for m in members} == expected, chat
+
+
+def test_on_time_members_of_a_day_only_among_the_ones_asked_about(store, now):
+    question = make_question("What is a pod?")
+    store.sync_bank([question], now)
+    store.ensure_chat("console:team", "console", "group", "team", "en", now)
+    delivery_id = store.claim_delivery("console:team", START, question.id, 0, now)
+    for member, on_time in (("console:ann", True), ("console:bo", True), ("console:cy", False)):
+        store.ensure_member(member, member)
+        store.record_daily_grade(delivery_id, member, question.id, "knew", 3 if on_time else 0, on_time, None,
+                                 review(None, "knew", now, card_id=1), now)
+    assert store.on_time_members("console:team", START) == {"console:ann", "console:bo"}
+    assert store.on_time_members("console:team", START, among=["console:bo", "console:cy"]) == {"console:bo"}
+    assert store.on_time_members("console:team", START, among=[]) == set()
+    assert store.on_time_members("console:team", START + timedelta(days=1)) == set()
+
+
+def test_all_time_points_follow_every_grade_write(store, now):
+    rng = random.Random(9)
+    members = ["console:ann", "console:bo", "console:cy"]
+    history(store, "console:team", members, 12, rng, now)
+    history(store, "console:other", members, 5, rng, now)
+    for chat in ("console:team", "console:other"):
+        # Without dates the totals answer; with any date the grades themselves are added up.
+        assert store.points_by_member(chat) == store.points_by_member(chat, since=date.min), chat
+    store.db.execute("delete from grades where member = 'console:bo'")
+    store.move_chat("console:team", "console:moved")
+    assert store.points_by_member("console:team") == {}
+    assert store.points_by_member("console:moved") == store.points_by_member("console:moved", since=date.min)
+    assert "console:bo" not in store.points_by_member("console:moved")
+
+
+def test_a_member_with_only_late_grades_is_on_the_all_time_board_with_no_points(store, now):
+    question = make_question("What is a pod?")
+    store.sync_bank([question], now)
+    store.ensure_chat("console:team", "console", "group", "team", "en", now)
+    store.ensure_member("console:bo", "Bo")
+    delivery_id = store.claim_delivery("console:team", START, question.id, 0, now)
+    store.record_daily_grade(delivery_id, "console:bo", question.id, "knew", 0, False, None,
+                             review(None, "knew", now, card_id=1), now)
+    assert store.points_by_member("console:team") == {"console:bo": ("Bo", 0)}
+
+
+def test_the_migration_totals_the_grades_already_there(tmp_path, now):
+    db = Database(sqlite3.connect(str(tmp_path / "drill.db")))
+    db.execute("PRAGMA foreign_keys = ON")
+    migrations.apply(db, stop_before="m003_leaderboards")
+    store = Store(db)
+    history(store, "console:team", ["console:ann", "console:bo"], 10, random.Random(3), now)
+    migrations.apply(db)
+    assert store.points_by_member("console:team") == store.points_by_member("console:team", since=date.min)
+    assert store.points_by_member("console:team")
+    store.close()
+
+
+def test_hidden_members_are_the_ones_who_asked(store):
+    store.ensure_member("console:ann", "Ann")
+    store.ensure_member("console:bo", "Bo")
+    store.set_hidden("console:bo", True)
+    assert store.hidden_members("console:team") == {"console:bo"}
+    store.set_hidden("console:bo", False)
+    assert store.hidden_members("console:team") == set()
