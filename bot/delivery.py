@@ -80,20 +80,32 @@ class DailyDelivery:
 
     def due(self, now: datetime, every_active: bool = False) -> list[tuple[dict, object]]:
         """(chat row, local date) pairs due at `now` without a delivery; `every_active`: today for every
-        active chat, whatever its time (a manual push), still once per day."""
+        active chat, whatever its time (a manual push), still once per day.
+
+        This runs every tick over every active chat, so the schedule maths is done once per distinct
+        schedule and the deliveries once per date, not once per chat.
+        """
         pending = []
+        due_days: dict[tuple, list] = {}
+        delivered: dict[object, set[str]] = {}
         for chat in self.store.active_chats():
             if chat["platform"] not in self.senders:
                 continue
-            if every_active:
-                days = [local_date(now, chat["zone"])]
-            else:
-                plan = Schedule(parse_time(chat["at"]), chat["zone"], parse_days(chat["days"]) if chat["days"] else frozenset())
-                days = due_drill_days(plan, now, self.catch_up)
-            for day in days:
-                if not self.store.has_delivery(chat["key"], day):
+            plan = (chat["zone"],) if every_active else (chat["at"], chat["zone"], chat["days"])
+            if plan not in due_days:
+                due_days[plan] = self._due_days(chat, now, every_active)
+            for day in due_days[plan]:
+                if day not in delivered:
+                    delivered[day] = self.store.chats_delivered_on(day)
+                if chat["key"] not in delivered[day]:
                     pending.append((chat, day))
         return pending
+
+    def _due_days(self, chat: dict, now: datetime, every_active: bool) -> list:
+        if every_active:
+            return [local_date(now, chat["zone"])]
+        days = parse_days(chat["days"]) if chat["days"] else frozenset()
+        return due_drill_days(Schedule(parse_time(chat["at"]), chat["zone"], days), now, self.catch_up)
 
     async def sweep(self, now: datetime, every_active: bool = False) -> SweepReport:
         """Deliver every due chat's question (and retry stale claims); returns what happened."""

@@ -194,6 +194,11 @@ class Store:
         return bool(list(self.db.query("select 1 from deliveries where chat = ? and local_date = ?",
                                        [chat_key, day.isoformat()])))
 
+    def chats_delivered_on(self, day: date) -> set[str]:
+        """Keys of the chats with a delivery (claimed, sent or failed) for local date `day`."""
+        rows = self.db.execute("select chat from deliveries where local_date = ?", [day.isoformat()]).fetchall()
+        return {chat for (chat,) in rows}
+
     def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime) -> None:
         """Record that the daily question went out, with the platform's message id."""
         self.db.execute("update deliveries set status = case when status = 'empty' then 'empty' else 'sent' end,"

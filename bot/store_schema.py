@@ -188,3 +188,9 @@ def m003_leaderboards(db: Database) -> None:
     """Indexes for period boards and streaks, all-time totals per chat and member, hidden members."""
     for statement in BOARD_SCHEMA:
         db.execute(statement)
+
+
+@migrations()
+def m004_deliveries_by_day(db: Database) -> None:
+    """The due sweep asks, every tick, which chats already have a delivery for a date."""
+    db.execute("create index deliveries_day on deliveries(local_date, chat)")
