@@ -174,3 +174,11 @@ def claims_in_flight(db_path: Path) -> int:
         return store.db["deliveries"].count_where("status = 'claimed'")
     finally:
         store.close()
+
+
+def print_figures(rows: list[tuple[str, str, str, bool | None]]) -> None:
+    """A benchmark's table: figure, measured value, target, PASS/MISS (blank when there is no target)."""
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for label, value, target, ok in rows:
+        verdict = "" if ok is None else ("PASS" if ok else "MISS")
+        print(f"{label:<{widths[0]}}  {value:<{widths[1]}}  {target:<{widths[2]}}  {verdict}")

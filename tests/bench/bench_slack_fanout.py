@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fakes.slack_api import FakeSlackAPI  # noqa: E402
-from fanout import BotProcess, DailyCount, bot_env, seed_chats, write_settings  # noqa: E402
+from fanout import BotProcess, DailyCount, bot_env, print_figures, seed_chats, write_settings  # noqa: E402
 
 
 async def fan_out(work: Path, channels: int, scale: float, workspace: int) -> dict:
@@ -67,10 +67,7 @@ def main() -> None:
         ("peak RSS", f"{run['rss_mb']:.0f} MB", "", None),
         ("clean exit on SIGTERM", f"status {run['exit']}", "0", run["exit"] == 0),
     ]
-    width = max(len(r[0]) for r in rows)
-    for label, value, target, ok in rows:
-        verdict = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"{label:<{width}}  {value:<34} {target:<10} {verdict}")
+    print_figures(rows)
 
 
 if __name__ == "__main__":

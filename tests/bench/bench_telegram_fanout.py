@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fakes.telegram_api import FakeTelegramAPI  # noqa: E402
-from fanout import BotProcess, DailyCount, bot_env, seed_chats, write_settings  # noqa: E402
+from fanout import BotProcess, DailyCount, bot_env, print_figures, seed_chats, write_settings  # noqa: E402
 
 TELEGRAM_RATE = 30  # messages per second, overall
 
@@ -175,10 +175,7 @@ def main() -> None:
         ("start-up to ready (polling)", f"{paced['ready_s']:.2f} s", "< 3 s", paced["ready_s"] < 3),
         ("peak RSS after the fan-out", f"{paced['rss_mb']:.0f} MB", "< 200 MB", paced["rss_mb"] < 200),
     ]
-    width = max(len(r[0]) for r in rows)
-    for label, value, target, ok in rows:
-        verdict = "" if ok is None else ("PASS" if ok else "MISS")
-        print(f"{label:<{width}}  {value:<28} {target:<14} {verdict}")
+    print_figures(rows)
 
 
 if __name__ == "__main__":
