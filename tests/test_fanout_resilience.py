@@ -1,13 +1,21 @@
 """The morning fan-out survives kill -9, SIGTERM and a misbehaving Bot API (small scale; the benchmark
 `tests/bench/bench_resilience.py` runs the same at full size)."""
 
+import asyncio
 import random
+import sqlite3
+import sys
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.app import build_app
+from bot.config import load_settings
+from bot.core.commands import grade_payload
+from bot.core.replies import ChatRef, MemberRef
 from bot.store import Store, open_database
 from fakes.telegram_api import FakeTelegramAPI
-from fanout import BotProcess, DailyCount, bot_env, claims_in_flight, seed_chats, write_settings
+from fanout import PROJECT_ROOT, BotProcess, DailyCount, bot_env, claims_in_flight, seed_chats, write_settings
 
 CHATS = 300
 
@@ -79,3 +87,45 @@ async def test_429s_and_blocked_chats_deliver_everything_else_exactly_once_witho
     sends = len(fake.calls_to("sendMessage"))
     # Every chat once, each 429 retried once, each blocked chat tried once: nothing more.
     assert sends == CHATS + len(throttled)
+
+
+def grade_yesterday(db, chat_ids: list[int], members: int) -> int:
+    """Yesterday's question delivered to each chat and graded by `members` members; returns the grade count."""
+    now = datetime.now(timezone.utc)
+    app = build_app(load_settings({"DRILL_DB": str(db)}), now)
+    try:
+        for chat_id in chat_ids:
+            key = f"telegram:{chat_id}"
+            question_id, cycle = app.drill.next_daily_question(app.store.chat(key))
+            delivery_id = app.store.claim_delivery(key, (now - timedelta(days=1)).date(), question_id, cycle, now)
+            app.store.mark_sent(delivery_id, "1", now)
+            ref = ChatRef(key, "telegram", "group" if chat_id < 0 else "private")
+            for member in range(members):
+                app.drill.action(ref, MemberRef(f"telegram:{member}", f"m{member}"), grade_payload(delivery_id, "knew"),
+                                 now)
+        return app.store.db["grades"].count
+    finally:
+        app.close()
+
+
+async def test_db_backup_while_the_bot_writes_is_a_consistent_copy_with_every_grade(fanout, tmp_path):
+    fake, db, chat_ids, new_bot = fanout
+    grades = grade_yesterday(db, chat_ids[:40], members=3)
+    assert grades == 120
+    count = DailyCount.watching(fake)
+    bot = new_bot()
+    await bot.start()
+    assert await count.wait_for(60, timeout=60)  # the fan-out is writing claims and marks right now
+    backup = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "db", "backup", str(tmp_path / "copy.db"), cwd=PROJECT_ROOT, env=bot.env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(backup.communicate(), timeout=60)
+    assert backup.returncode == 0, stderr.decode()
+    assert await count.wait_for(CHATS, timeout=60)
+    assert await bot.stop() == 0
+
+    with sqlite3.connect(tmp_path / "copy.db") as restored:
+        assert restored.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert restored.execute("select count(*) from grades").fetchone()[0] == grades
+        fan_out = restored.execute("select count(*) from deliveries").fetchone()[0] - 40  # less yesterday's
+    assert 60 <= fan_out <= CHATS  # a copy taken in the middle of the fan-out
