@@ -1,5 +1,6 @@
 """The Slack adapter end to end: the real bolt AsyncApp in HTTP mode, signed requests, the fake Web API."""
 
+import asyncio
 import json
 import time
 from contextlib import AsyncExitStack
@@ -253,3 +254,28 @@ async def test_push_delivers_through_slack_when_it_is_configured(slack, capsys):
     assert await push(slack.app, NOW) == 0
     assert "sent 1," in capsys.readouterr().out
     assert len(slack.fake.messages(CHANNEL)) == 1
+
+
+async def test_a_revoked_bot_token_stops_every_channel_but_a_revoked_user_token_does_not(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.fake.wait_for_call("response_url")
+    await slack.event({"type": "tokens_revoked", "tokens": {"oauth": ["U0ANN"]}})
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "active"
+    await slack.event({"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}})
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["reason"] == "tokens_revoked"
+
+
+async def test_grades_at_once_leave_the_right_count_with_no_more_updates_than_grades(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.sweep()
+    (daily,) = slack.fake.messages(CHANNEL)
+    show = buttons(daily["blocks"])["drill_reveal"]
+    members = list(NAMES)
+    await asyncio.gather(*(slack.press(user, show, daily["ts"]) for user in members))
+    answers = await slack.fake.wait_for_call("chat.postEphemeral", len(members))
+    grade_buttons = {call.params["user"]: buttons(call.params["blocks"])["drill_knew"] for call in answers}
+    await asyncio.gather(*(slack.press(user, grade_buttons[user], "1.5", ephemeral=True) for user in members))
+    await slack.adapter.settled()
+    assert 1 <= len(slack.fake.calls_to("chat.update")) <= len(members)
+    final = json.dumps(slack.fake.message(CHANNEL, daily["ts"])["blocks"], ensure_ascii=False)
+    assert f"{len(members)}명이 채점" in final

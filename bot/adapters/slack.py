@@ -104,6 +104,8 @@ class SlackAdapter:
         )
         self._busy = 0
         self._idle = asyncio.Condition()
+        self._recounting: set[int] = set()
+        self._recount_again: set[int] = set()
         self.bolt.command(SLASH_COMMAND)(self._tracked(self.on_slash_command))
         self.bolt.action(re.compile(f"^{ACTION_PREFIX}"))(self._tracked(self.on_button))
         # config/slack-manifest.yaml subscribes to exactly these events (a test checks it).
@@ -182,7 +184,9 @@ class SlackAdapter:
             self.app.store.set_status(row["key"], "inactive", event.get("type", "removed"), self.clock())
 
     async def on_uninstalled(self, event: dict) -> None:
-        """The app was uninstalled or its tokens revoked: every Slack subscription stops."""
+        """The app was uninstalled or its bot token revoked: every Slack subscription stops."""
+        if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # only a person's user token: the app still posts
         for row in self.app.store.active_chats():
             if row["platform"] == PLATFORM:
                 self.app.store.set_status(row["key"], "inactive", event.get("type", "uninstalled"), self.clock())
@@ -237,7 +241,25 @@ class SlackAdapter:
                           replace_original=False)
 
     async def _show_answered_count(self, delivery_id: int) -> None:
-        """The daily message shows how many have graded it, never the answer."""
+        """The daily message shows how many have graded it, never the answer.
+
+        Grades arriving while that message is being updated cause one more update, not one each: a
+        busy channel would otherwise run into chat.update's rate limit.
+        """
+        if delivery_id in self._recounting:
+            self._recount_again.add(delivery_id)
+            return
+        self._recounting.add(delivery_id)
+        try:
+            while True:
+                self._recount_again.discard(delivery_id)
+                await self._update_answered_count(delivery_id)
+                if delivery_id not in self._recount_again:
+                    break
+        finally:
+            self._recounting.discard(delivery_id)
+
+    async def _update_answered_count(self, delivery_id: int) -> None:
         delivery = self.app.store.delivery(delivery_id)
         if delivery is None or not delivery["message_id"]:
             return
