@@ -100,11 +100,6 @@ class Store:
                     retired += 1
         return SyncReport(added=added, updated=updated, retired=retired, unchanged=unchanged)
 
-    def active_questions(self, topics: frozenset[str] | None = None) -> list[dict]:
-        """Active questions in bank order, optionally only those in `topics`."""
-        rows = self.db.query("select * from questions where active = 1 order by position")
-        return [row for row in rows if not topics or row["topic"] in topics]
-
     def active_question_ids(self, topics: frozenset[str] | None = None) -> list[str]:
         """Ids of the active questions in bank order, optionally only those in `topics`.
 

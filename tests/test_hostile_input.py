@@ -119,7 +119,7 @@ def drill_world(subscribed: bool) -> Iterator[World]:
             deliveries = {row["id"]: (row["chat"], row["question_id"]) for row in app.store.db["deliveries"].rows}
             stale = next(qid for chat, qid in deliveries.values() if chat == TELEGRAM_GROUP.chat.key)
             app.store.sync_bank([q for q in app.bank.questions if q.id != stale], NOW)
-        active = frozenset(q["id"] for q in app.store.active_questions())
+        active = frozenset(app.store.active_question_ids())
         yield World(app, deliveries, active, frozenset(app.store.topics()))
 
 

@@ -11,7 +11,7 @@ from factories import make_question
 def test_first_sync_adds_everything(store, now):
     report = store.sync_bank([make_question("What is a pod?"), make_question("What is etcd?")], now)
     assert (report.added, report.updated, report.retired) == (2, 0, 0)
-    assert [row["question"] for row in store.active_questions()] == ["What is a pod?", "What is etcd?"]
+    assert [store.question(qid)["question"] for qid in store.active_question_ids()] == ["What is a pod?", "What is etcd?"]
 
 
 def test_syncing_twice_changes_nothing(store, now):
@@ -27,7 +27,8 @@ def test_changed_answer_updates_the_same_id(store, now):
     store.sync_bank([make_question("What is a pod?", "Old.")], now)
     report = store.sync_bank([make_question("What is a pod?", "New and better.")], now)
     assert report.updated == 1 and report.added == 0
-    (row,) = store.active_questions()
+    (question_id,) = store.active_question_ids()
+    row = store.question(question_id)
     assert row["answer"] == "New and better."
 
 
@@ -36,7 +37,7 @@ def test_removed_question_is_retired_but_kept(store, now):
     store.sync_bank([pod, etcd], now)
     report = store.sync_bank([pod], now)
     assert report.retired == 1
-    assert [row["id"] for row in store.active_questions()] == [pod.id]
+    assert store.active_question_ids() == [pod.id]
     retired = store.question(etcd.id)
     assert retired["active"] == 0 and retired["retired_at"]
     # Coming back reactivates it with its id and history.
@@ -48,7 +49,7 @@ def test_topics_counts_active_questions(store, now):
     store.sync_bank([make_question("a?", topic="docker"), make_question("b?", topic="docker"),
                      make_question("c?", topic="kubernetes")], now)
     assert store.topics() == {"docker": 2, "kubernetes": 1}
-    assert len(store.active_questions(frozenset({"kubernetes"}))) == 1
+    assert len(store.active_question_ids(frozenset({"kubernetes"}))) == 1
 
 
 def test_database_file_is_created_in_wal_mode_with_migrations_applied(tmp_path):

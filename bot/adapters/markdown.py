@@ -19,6 +19,7 @@ HEADING_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 BULLET_LINE = re.compile(r"([ \t]*)[-*+][ \t]+(.*)$")
 ORDERED_LINE = re.compile(r"([ \t]*)(\d{1,9})[.)][ \t]+(.*)$")
 QUOTE_MARK = re.compile(r" {0,3}> ?")
+END_OF_TEXT = 4  # quality of a cut at the end of the text, above paragraph (3), line (2), space (1), other (0)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _RUN = re.compile(r"\*+|_+|`+")
 _PLAIN = re.compile(r"[^\\`*_\[\]<]+")
@@ -139,3 +140,15 @@ def _link(s: str, i: int, out: list, openers: list[int]) -> int:
         openers.remove(brackets[-1])  # CommonMark: a `[` that failed to make a link can never make one
     out.append("]")
     return i + 1
+
+
+def choose_cut(fitting: list[tuple[int, int, int]], limit: int) -> int:
+    """Where a split message part ends, from (position, quality, size) cuts that fit in `limit`.
+
+    The end of the text if it fits, else the best break in the second half of the part (so no stubs).
+    Both platforms' splitters choose this way.
+    """
+    if fitting[-1][1] == END_OF_TEXT:
+        return fitting[-1][0]
+    late = [cut for cut in fitting if cut[2] * 2 >= limit] or fitting
+    return max(late, key=lambda cut: (cut[1], cut[0]))[0]

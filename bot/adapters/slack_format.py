@@ -15,7 +15,8 @@ import re
 
 # One reading of the notes for every platform.
 from bot.adapters.markdown import (
-    BULLET_LINE, FENCE_LINE, HEADING_LINE, LINE_BREAK, ORDERED_LINE, QUOTE_MARK, Code, escape, parse_inline,
+    BULLET_LINE, END_OF_TEXT, FENCE_LINE, HEADING_LINE, LINE_BREAK, ORDERED_LINE, QUOTE_MARK, Code, choose_cut,
+    escape, parse_inline,
 )
 
 SLACK_LIMIT = 3000  # characters in a section block's text
@@ -31,7 +32,6 @@ _ATOM = re.compile(r"&(?:amp|lt|gt);|```|<[^<>\n]*>|[\s\S]")
 _PLAIN_ATOM = re.compile(r"&(?:amp|lt|gt);|```|[\s\S]")
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 _URL_UNSAFE = {"|": "%7C", "<": "%3C", ">": "%3E", " ": "%20", "`": "%60"}
-_END = 4  # break quality of the end of the text: always the best place to stop
 
 
 def _defuse(text: str) -> str:
@@ -183,15 +183,7 @@ def _cuts(atoms: list[str], inside: list[bool]) -> list[tuple[int, int]]:
         paragraph = before == "\n" and j >= 2 and atoms[j - 2] == "\n"
         quality = 3 if paragraph else 2 if before == "\n" else 1 if before in " \t" else 0
         cuts.append((j, quality))
-    return [*cuts, (len(atoms), _END)]
-
-
-def _choose(fitting: list[tuple[int, int, int]], limit: int) -> int:
-    """The end of the text if it fits, else the best break in the second half of the piece (so no stubs)."""
-    if fitting[-1][1] == _END:
-        return fitting[-1][0]
-    late = [cut for cut in fitting if cut[2] * 2 >= limit] or fitting
-    return max(late, key=lambda cut: (cut[1], cut[0]))[0]
+    return [*cuts, (len(atoms), END_OF_TEXT)]
 
 
 def split_mrkdwn(text: str, limit: int = SLACK_LIMIT) -> list[str]:
@@ -227,7 +219,7 @@ def split_mrkdwn(text: str, limit: int = SLACK_LIMIT) -> list[str]:
                 fitting.append((end, quality, size + len(closing)))
         if not fitting:  # cannot happen at MIN_LIMIT or above; kept as a guard against a silent endless loop
             raise ValueError(f"limit {limit} cannot hold a piece of this text")
-        end = _choose(fitting, limit)
+        end = choose_cut(fitting, limit)
         closing = FENCE if inside[end] and end < len(atoms) else ""
         pieces.append(opening + "".join(atoms[start:end]) + closing)
         start = end

@@ -13,7 +13,8 @@ import itertools
 import re
 
 from bot.adapters.markdown import (
-    BULLET_LINE, FENCE_LINE, HEADING_LINE, LINE_BREAK, ORDERED_LINE, QUOTE_MARK, Code, escape, parse_inline,
+    BULLET_LINE, END_OF_TEXT, FENCE_LINE, HEADING_LINE, LINE_BREAK, ORDERED_LINE, QUOTE_MARK, Code, choose_cut,
+    escape, parse_inline,
 )
 
 TELEGRAM_LIMIT = 4096
@@ -23,7 +24,6 @@ _NO_CODE_INSIDE = frozenset({"b", "i", "a"})
 _CODE_TAG = re.compile(r"</?(?:pre|code)\b[^>]*>")
 _HTML_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|[\s\S]")
 _TAG_NAME = re.compile(r"</?([\w-]+)")
-_END = 4  # break quality of the end of the text: always the best place to stop
 
 
 def _render(nodes: list, inside: frozenset[str]) -> str:
@@ -177,15 +177,7 @@ def _cuts(tokens: list[str], stacks: list[tuple[str, ...]]) -> list[tuple[int, i
             cuts.append((at, quality))
             before = char
         last = k
-    return [*cuts, (len(tokens), _END)]
-
-
-def _choose(fitting: list[tuple[int, int, int]], limit: int) -> int:
-    """The end of the text if it fits, else the best break in the second half of the part (so no stubs)."""
-    if fitting[-1][1] == _END:
-        return fitting[-1][0]
-    late = [cut for cut in fitting if cut[2] * 2 >= limit] or fitting
-    return max(late, key=lambda cut: (cut[1], cut[0]))[0]
+    return [*cuts, (len(tokens), END_OF_TEXT)]
 
 
 def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -213,7 +205,7 @@ def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
                 fitting.append((end, quality, size))
         if not fitting:
             raise ValueError(f"limit {limit} cannot hold a single character of this HTML")
-        end = _choose(fitting, limit)
+        end = choose_cut(fitting, limit)
         parts.append(opening + "".join(tokens[start:end]) + _closing(stacks[end]))
         start = end
     return parts
