@@ -6,7 +6,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
 
 from bot.delivery import PermanentSendError
 from bot.core.replies import ChatRef
@@ -42,23 +44,29 @@ async def test_seoul_and_berlin_get_their_question_at_their_own_nine(app):
     assert len(sender.sent) == 2
 
 
-async def test_new_york_at_0230_on_both_dst_change_days_gets_exactly_one_each_day(app):
-    chat = subscribe(app, "console:nyc", "02:30", "America/New_York")
+async def _sweep_every_minute(delivery, start: datetime, hours: int) -> None:
+    now = start
+    while now < start + timedelta(hours=hours):
+        await delivery.sweep(now)
+        now += timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("at, day, instant", [
+    # 01:30 happens twice on New York's autumn day (05:30 and 06:30 UTC): one delivery, at the first.
+    ("01:30", date(2026, 11, 1), "2026-11-01T05:30:00+00:00"),
+    # 02:30 never happens on the spring day: one delivery, an hour later on the clocks (03:30 EDT).
+    ("02:30", date(2026, 3, 8), "2026-03-08T07:30:00+00:00"),
+])
+async def test_new_york_dst_change_days_get_exactly_one_delivery_at_the_promised_instant(app, at, day, instant):
+    chat = subscribe(app, "console:nyc", at, "America/New_York")
     sender = RecordingSender()
     delivery = app.delivery({"console": sender}, clock=None)
-    for change_day in (date(2026, 3, 8), date(2026, 11, 1)):
-        start = datetime.combine(change_day, datetime.min.time(), tzinfo=timezone.utc)
-        now = start
-        while now < start + timedelta(hours=30):  # every 10 minutes, through the change and past the window
-            await delivery.sweep(now)
-            now += timedelta(minutes=10)
-    days = app.store.drill_days(chat.key)
-    assert date(2026, 3, 8) in days and date(2026, 11, 1) in days
-    rows = list(app.store.db.query("select local_date, claimed_at from deliveries where chat = ? and local_date in "
-                                   "('2026-03-08', '2026-11-01') order by local_date", [chat.key]))
-    # 02:30 does not exist on 8 March: delivered at 03:30 EDT (07:30 UTC); on 1 November at 02:30 EST.
-    assert [r["claimed_at"] for r in rows] == ["2026-03-08T07:30:00+00:00", "2026-11-01T07:30:00+00:00"]
-    assert len(sender.sent) == len(days)
+    # Every minute from the local evening before to well past both passes of the hour and the window.
+    await _sweep_every_minute(delivery, datetime.combine(day, time(0), tzinfo=timezone.utc), hours=20)
+    rows = list(app.store.db.query("select local_date, claimed_at, sent_at from deliveries where chat = ?",
+                                   [chat.key]))
+    assert [(r["local_date"], r["claimed_at"], r["sent_at"]) for r in rows] == [(day.isoformat(), instant, instant)]
+    assert len(sender.sent) == 1
 
 
 async def test_catch_up_after_downtime_inside_the_window_but_not_outside(app):

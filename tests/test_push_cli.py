@@ -1,57 +1,52 @@
 """`python -m bot push`: one sweep from the command line, once per chat and day."""
 
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
-from conftest import PROJECT_ROOT
+from cli import run_bot, schedule_settings
 
+from bot.store import Store, open_database
 
-def bot(db, *args, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "DRILL_DB": str(db)}
-    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"):
-        env.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True, capture_output=True,
-                          env=env, cwd=PROJECT_ROOT, timeout=60)
-
-
-def not_due_yet() -> str:
-    """Console input giving the terminal chat a daily schedule that falls due two hours from now."""
-    later = (datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%H:%M")
-    return f"/schedule zone UTC\n/schedule time {later}\n/schedule days daily\n/quit\n"
+NOT_DUE = timedelta(hours=2)
 
 
 def test_push_all_delivers_today_once_and_dry_run_sends_nothing(tmp_path):
-    db = tmp_path / "drill.db"
-    # The terminal chat subscribes on first start.
-    assert bot(db, "chat", stdin=not_due_yet()).returncode == 0
+    db, settings = tmp_path / "drill.db", schedule_settings(tmp_path, NOT_DUE)
+    # The terminal chat subscribes on first start, to a schedule not due for two hours.
+    first_start = run_bot(db, "chat", stdin="/quit\n", env=settings)
+    assert first_start.returncode == 0 and "Today's question" not in first_start.stdout
 
-    dry = bot(db, "push", "--dry-run", "--all")
+    dry = run_bot(db, "push", "--dry-run", "--all", env=settings)
     assert dry.returncode == 0, dry.stderr
     assert "console:local" in dry.stdout and "dry run: 1 chat(s) due, nothing sent" in dry.stdout
-    assert "0 chat(s)" not in bot(db, "push", "--dry-run", "--all").stdout  # still not sent
+    assert "dry run: 1 chat(s) due" in run_bot(db, "push", "--dry-run", "--all", env=settings).stdout  # still not sent
 
-    first = bot(db, "push", "--all")
+    first = run_bot(db, "push", "--all", env=settings)
     assert first.returncode == 0, first.stderr
     assert "sent 1," in first.stdout
-    second = bot(db, "push", "--all")
+    second = run_bot(db, "push", "--all", env=settings)
     assert "sent 0," in second.stdout  # once per day, whatever the flag
 
 
 def test_push_without_all_sends_only_due_chats(tmp_path):
     db = tmp_path / "drill.db"
-    bot(db, "chat", stdin=not_due_yet())
-    result = bot(db, "push")
-    assert result.returncode == 0 and "sent 0," in result.stdout
+    assert run_bot(db, "chat", stdin="/quit\n", env=schedule_settings(tmp_path, NOT_DUE)).returncode == 0
+    not_due = run_bot(db, "push", env=schedule_settings(tmp_path, NOT_DUE))
+    assert not_due.returncode == 0 and "sent 0," in not_due.stdout
+    # The same chat made due a minute ago is pushed: the first push sent nothing for the right reason.
+    now = datetime.now(timezone.utc)
+    store = Store(open_database(db))
+    store.update_chat("console:local", {"at": (now - timedelta(minutes=1)).strftime("%H:%M")}, now)
+    store.close()
+    due = run_bot(db, "push")
+    assert due.returncode == 0 and "sent 1," in due.stdout
 
 
 def test_db_backup_copies_every_grade(tmp_path):
     db = tmp_path / "drill.db"
-    bot(db, "chat", stdin="/quiz\n/answer\n1\n/quit\n")
+    run_bot(db, "chat", stdin="/quiz\n/answer\n1\n/quit\n", env=schedule_settings(tmp_path, NOT_DUE))
     copy = tmp_path / "backup" / "copy.db"
-    result = bot(db, "db", "backup", str(copy))
+    result = run_bot(db, "db", "backup", str(copy))
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(copy) as restored:
         assert restored.execute("select count(*) from cards").fetchone()[0] == 1

@@ -110,15 +110,42 @@ def _minutes(start: datetime, end: datetime):
         start += timedelta(minutes=1)
 
 
-@pytest.mark.parametrize("day", [date(2026, 3, 8), date(2026, 11, 1)])
-def test_new_york_at_0230_on_dst_change_days_is_due_once(day):
-    new_york = Schedule(time(2, 30), "America/New_York", frozenset(range(7)))
+EVERY_DAY = frozenset(range(7))
+AUTUMN, SPRING = date(2026, 11, 1), date(2026, 3, 8)  # New York: 01:00-02:00 repeated; 02:00-03:00 skipped
+
+
+def _due_minutes(schedule: Schedule, day: date) -> list[datetime]:
+    """Every minute from the day's 00:00 UTC for 30 hours at which `day` is due."""
     start = datetime.combine(day, time(0), tzinfo=timezone.utc)
-    first_due = [now for now in _minutes(start, start + timedelta(hours=30))
-                 if day in due_drill_days(new_york, now, SIX_HOURS)]
-    # Due continuously through one window that starts at one instant, so a once-per-date claim sends once.
-    assert first_due[0] == utc(2026, 3, 8, 7, 30) if day.month == 3 else utc(2026, 11, 1, 7, 30)
-    assert first_due[-1] - first_due[0] == SIX_HOURS - timedelta(minutes=1)
+    return [now for now in _minutes(start, start + timedelta(hours=30)) if day in due_drill_days(schedule, now, SIX_HOURS)]
+
+
+def test_a_time_in_new_yorks_repeated_autumn_hour_is_due_from_its_first_occurrence_only():
+    new_york = Schedule(time(1, 30), "America/New_York", EVERY_DAY)
+    # 01:30 happens twice on 1 November: 05:30 UTC (EDT) and 06:30 UTC (EST). The first one counts.
+    assert scheduled_instant(AUTUMN, time(1, 30), "America/New_York") == utc(2026, 11, 1, 5, 30)
+    due = _due_minutes(new_york, AUTUMN)
+    # One unbroken window from the first 01:30, so a once-per-date claim sends once, at 05:30 UTC.
+    assert due[0] == utc(2026, 11, 1, 5, 30)
+    assert due[-1] == utc(2026, 11, 1, 11, 29)
+    assert len(due) == SIX_HOURS // timedelta(minutes=1)
+
+
+def test_a_time_in_new_yorks_skipped_spring_hour_is_due_an_hour_later():
+    new_york = Schedule(time(2, 30), "America/New_York", EVERY_DAY)
+    # 02:30 never happens on 8 March (02:00 EST jumps to 03:00 EDT): it is read with the offset before
+    # the change, 07:30 UTC, which the clocks show as 03:30 EDT.
+    assert scheduled_instant(SPRING, time(2, 30), "America/New_York") == utc(2026, 3, 8, 7, 30)
+    due = _due_minutes(new_york, SPRING)
+    assert due[0] == utc(2026, 3, 8, 7, 30)
+    assert due[-1] == utc(2026, 3, 8, 13, 29)
+    assert len(due) == SIX_HOURS // timedelta(minutes=1)
+
+
+def test_the_day_after_a_change_is_due_at_the_new_offset():
+    new_york = Schedule(time(1, 30), "America/New_York", EVERY_DAY)
+    assert _due_minutes(new_york, AUTUMN + timedelta(days=1))[0] == utc(2026, 11, 2, 6, 30)  # 01:30 EST
+    assert _due_minutes(new_york, SPRING + timedelta(days=1))[0] == utc(2026, 3, 9, 5, 30)  # 01:30 EDT
 
 
 def test_next_drill_instant_skips_off_days():
