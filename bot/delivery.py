@@ -171,6 +171,8 @@ class DailyDelivery:
             except ChatMoved as moved:
                 self.store.move_chat(chat["key"], moved.new_key)
                 chat = self.store.chat(moved.new_key)
+                if self.store.delivery(delivery_id) is None:
+                    return  # the new id already had this day: the two merged, and that day is its own
                 message_id = await sender.send_daily(chat, replies)
         except PermanentSendError as error:
             self.store.mark_failed(delivery_id, error.reason)

@@ -171,8 +171,10 @@ class Store:
         self.db.execute("update members set hidden = ? where key = ?", [int(hidden), key])
 
     def hidden_members(self, chat_key: str) -> set[str]:
-        """Members who asked to be left off leaderboards."""
-        return {row["key"] for row in self.db.query("select key from members where hidden = 1")}
+        """Members of this chat's board who asked to be left off leaderboards (hiding holds on every board)."""
+        rows = self.db.execute("select m.key from members m join chat_totals t on t.member = m.key"
+                               " where m.hidden = 1 and t.chat = ?", [chat_key]).fetchall()
+        return {key for (key,) in rows}
 
     # -- deliveries ----------------------------------------------------------
 
@@ -332,14 +334,41 @@ class Store:
         return {qid: (datetime.fromisoformat(due), stability) for qid, due, stability in rows}
 
     def move_chat(self, old_key: str, new_key: str) -> None:
-        """A chat got a new id (Telegram supergroup upgrade): move it and its history in one transaction."""
+        """A chat got a new id (Telegram supergroup upgrade): move it and its history in one transaction.
+
+        When the new id already has a history of its own (it was subscribed before the move arrived), the
+        two merge: every drill day of both is kept, and on a day both were sent, the grades join the new
+        id's delivery (a member who graded both keeps the new id's grade).
+        """
         with self.db.atomic():
-            existing = self.chat(new_key)
-            if existing is not None:
-                # The new id spoke to us before the move arrived: keep the old row, which holds the history.
-                self.db.execute("delete from chats where key = ? and not exists "
-                                "(select 1 from deliveries where chat = ?)", [new_key, new_key])
-            self.db.execute("update chats set key = ? where key = ?", [new_key, old_key])
+            if not self.db.execute("select 1 from deliveries where chat = ?", [new_key]).fetchone():
+                # Nothing under the new id worth keeping: the old row, which holds the history, takes its key.
+                self.db.execute("delete from chats where key = ?", [new_key])
+                self.db.execute("update chats set key = ? where key = ?", [new_key, old_key])
+                return
+            self._merge_history(old_key, new_key)
+
+    def _merge_history(self, old_key: str, new_key: str) -> None:
+        db = self.db
+        db.execute("update or ignore deliveries set chat = ? where chat = ?", [new_key, old_key])
+        # Left behind: the old id's days that the new id has too. Their grades join the new id's delivery.
+        db.execute(
+            "update or ignore grades set delivery_id = (select n.id from deliveries n join deliveries o"
+            " on o.local_date = n.local_date where o.id = grades.delivery_id and n.chat = ?)"
+            " where delivery_id in (select id from deliveries where chat = ?)", [new_key, old_key])
+        db.execute("delete from grades where delivery_id in (select id from deliveries where chat = ?)", [old_key])
+        db.execute("delete from deliveries where chat = ?", [old_key])
+        # The totals follow the grades; the rows that moved with their deliveries were not seen by the triggers.
+        db.execute("delete from chat_totals where chat in (?, ?)", [old_key, new_key])
+        db.execute(
+            "insert into chat_totals (chat, member, points, grades) select d.chat, g.member, sum(g.points), count(*)"
+            " from grades g join deliveries d on d.id = g.delivery_id where d.chat = ? group by g.member", [new_key])
+        old, new = self.chat(old_key), self.chat(new_key)
+        if old["status"] == "active" and new["status"] != "active":
+            schedule = {field: old[field] for field in ("status", "reason", "at", "zone", "days", "topics",
+                                                       "language", "subscribed_by")}
+            db["chats"].update(new_key, schedule)
+        db.execute("delete from chats where key = ?", [old_key])
 
 
 def backup_database(source: Path, target: Path) -> None:

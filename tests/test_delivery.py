@@ -250,3 +250,23 @@ async def test_stopping_the_scheduler_mid_send_lets_the_send_finish_and_be_marke
     claimed = app.store.db.execute("select count(*) from deliveries where status = 'claimed'").fetchone()[0]
     sent = app.store.db.execute("select count(*) from deliveries where status = 'sent'").fetchone()[0]
     assert claimed == 0 and sent == len(sender.sent) >= 1
+
+
+async def test_a_tick_cancelled_by_the_scheduler_mid_send_still_finishes_and_marks_the_send(app):
+    """APScheduler's executor cancels a running job when it shuts down (asyncio.run does the same to what
+    is left at exit); here nothing waits first, so only the shield keeps the send from being cut off."""
+    from bot.scheduler import start_scheduler
+
+    chat = subscribe(app, "console:cut", "09:00", "Asia/Seoul")
+    sender = GatedSender()
+    delivery = app.delivery({"console": sender}, clock=lambda: utc(2026, 11, 30, 0, 1))
+    scheduler = start_scheduler(delivery)
+    await asyncio.wait_for(sender.started.wait(), timeout=10)
+    (running,) = scheduler._executors["default"]._pending_futures
+    scheduler.shutdown(wait=False)  # cancels the running tick (APScheduler logs the CancelledError)
+    await asyncio.wait_for(running, timeout=10)
+    assert sender.sent == [] and app.store.latest_drill_day(chat.key)["status"] == "claimed"  # the tick is over
+    sender.gate.set()  # the send, cut off from its tick, answers now
+    await asyncio.wait_for(delivery.stop(), timeout=10)
+    assert [key for key, _ in sender.sent] == [chat.key]
+    assert app.store.latest_drill_day(chat.key)["status"] == "sent"

@@ -152,3 +152,31 @@ async def test_quiz_practice_prefers_due_reviews_then_unseen(app):
     later = app.drill.command(chat, MEMBER, "/quiz docker", seoul(30, 10, 0))[0]
     assert later.question_id == first.question_id
     assert app.store.db["grades"].count == 0  # practice gives no points
+
+
+async def test_leaderboard_hide_takes_the_member_off_the_others_boards_and_show_puts_them_back(app, drill_day):
+    delivery_id = await drill_day(seoul(30))
+    grade(app, ADMIN, delivery_id, "partly", seoul(30, 9, 10))
+    grade(app, MEMBER, delivery_id, "knew", seoul(30, 9, 11))
+    app.drill.command(SEOUL_GROUP, MEMBER, "/leaderboard hide", seoul(30, 10))
+    for period in ("week", "month", "all"):
+        seen_by_ann = app.drill.command(SEOUL_GROUP, ADMIN, f"/leaderboard {period}", seoul(30, 10))[0].text
+        assert "Ann" in seen_by_ann and "Bo" not in seen_by_ann
+        assert "1. Ann" in seen_by_ann  # ranked as if Bo were not there
+    assert "Bo" in app.drill.command(SEOUL_GROUP, MEMBER, "/leaderboard", seoul(30, 10))[0].text  # their own line
+    app.drill.command(SEOUL_GROUP, MEMBER, "/leaderboard show", seoul(30, 10))
+    assert "Bo" in app.drill.command(SEOUL_GROUP, ADMIN, "/leaderboard", seoul(30, 10))[0].text
+
+
+async def test_a_grade_changed_after_its_day_closed_keeps_the_points_earned_while_it_was_open(app, drill_day):
+    monday = await drill_day(seoul(30))
+    grade(app, MEMBER, monday, "knew", seoul(30, 9, 10))
+    await drill_day(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc))  # Tuesday's question closes Monday
+    card_before = app.store.card_json(MEMBER.key, app.store.delivery(monday)["question_id"])
+    reply = grade(app, MEMBER, monday, "missed", datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc))[0]
+    (row,) = app.store.db["grades"].rows
+    assert (row["grade"], row["points"], row["on_time"]) == ("missed", 3, 1)
+    assert app.store.points_by_member(SEOUL_GROUP.key) == {MEMBER.key: ("Bo", 3)}
+    assert app.drill.streak_of(SEOUL_GROUP.key, MEMBER.key).current == 1
+    assert app.store.card_json(MEMBER.key, app.store.delivery(monday)["question_id"]) != card_before  # review corrected
+    assert reply.kind == "graded"

@@ -43,7 +43,7 @@ class Slack:
         body = urlencode({
             "token": "legacy", "team_id": "T0001", "team_domain": "team", "channel_id": channel,
             "channel_name": "directmessage" if channel.startswith("D") else "drill", "user_id": user,
-            "user_name": NAMES[user], "command": "/quiz", "text": text, "api_app_id": "A0DRILL",
+            "user_name": NAMES.get(user, user), "command": "/quiz", "text": text, "api_app_id": "A0DRILL",
             "is_enterprise_install": "false", "response_url": self.fake.response_url(f"{user}-{len(text)}"),
             "trigger_id": "1.2.3",
         })
@@ -52,7 +52,7 @@ class Slack:
     async def press(self, user: str, button: dict, message_ts: str, channel: str = CHANNEL, *,
                     ephemeral: bool = False) -> int:
         payload = {
-            "type": "block_actions", "user": {"id": user, "username": NAMES[user], "name": NAMES[user],
+            "type": "block_actions", "user": {"id": user, "username": NAMES.get(user, user), "name": NAMES.get(user, user),
                                               "team_id": "T0001"},
             "api_app_id": "A0DRILL", "token": "legacy", "trigger_id": "1.2.3", "team": {"id": "T0001"},
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
@@ -279,3 +279,57 @@ async def test_grades_at_once_leave_the_right_count_with_no_more_updates_than_gr
     assert 1 <= len(slack.fake.calls_to("chat.update")) <= len(members)
     final = json.dumps(slack.fake.message(CHANNEL, daily["ts"])["blocks"], ensure_ascii=False)
     assert f"{len(members)}명이 채점" in final
+
+
+async def test_many_grades_while_the_count_is_being_updated_make_one_more_update_not_one_each(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.sweep()
+    (daily,) = slack.fake.messages(CHANNEL)
+    show = buttons(daily["blocks"])["drill_reveal"]
+    members = [f"U0M{n:02d}" for n in range(12)]
+    await asyncio.gather(*(slack.press(user, show, daily["ts"]) for user in members))
+    answers = await slack.fake.wait_for_call("chat.postEphemeral", len(members))
+    knew = {call.params["user"]: buttons(call.params["blocks"])["drill_knew"] for call in answers}
+
+    slack.fake.hold("chat.update")
+    await slack.press(members[0], knew[members[0]], "1.5", ephemeral=True)
+    await slack.fake.wait_for_arrival("chat.update")  # the first count update is on its way, held
+    await asyncio.gather(*(slack.press(user, knew[user], "1.5", ephemeral=True) for user in members[1:]))
+    await slack.adapter.settled(running=1)  # every other grade is stored; only the held update runs
+    slack.fake.release("chat.update")
+    await slack.adapter.settled()
+
+    assert slack.app.store.graded_count(slack.app.store.latest_drill_day(f"slack:{CHANNEL}")["id"]) == len(members)
+    # The held update, then one more for the eleven grades that came in meanwhile.
+    assert len(slack.fake.calls_to("chat.update")) == 2
+    final = json.dumps(slack.fake.message(CHANNEL, daily["ts"])["blocks"], ensure_ascii=False)
+    assert f"{len(members)}명이 채점" in final
+
+
+async def test_a_running_subscription_is_not_taken_over_by_someone_subscribing_it_again(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.fake.wait_for_call("response_url", 1)
+    before = store_snapshot(slack.app.store)
+    await slack.slash("U0BO", "subscribe 07:00 UTC")
+    refusal = (await slack.fake.wait_for_call("response_url", 2))[-1].params
+    assert refusal["response_type"] == "ephemeral" and store_snapshot(slack.app.store) == before
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["subscribed_by"] == "slack:U0ANN"
+    # A workspace admin may; so may anyone once it was stopped.
+    await slack.slash("U0ADMIN", "subscribe 08:00")
+    await slack.fake.wait_for_call("response_url", 3)
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["at"] == "08:00"
+    await slack.slash("U0ADMIN", "unsubscribe")
+    await slack.slash("U0BO", "subscribe 07:00 UTC")
+    await slack.fake.wait_for_call("response_url", 5)
+    row = slack.app.store.chat(f"slack:{CHANNEL}")
+    assert (row["status"], row["at"], row["subscribed_by"]) == ("active", "07:00", "slack:U0BO")
+
+
+async def test_a_member_joining_does_not_reactivate_a_channel_only_the_app_joining_does(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.fake.wait_for_call("response_url")
+    await slack.event({"type": "channel_left", "channel": CHANNEL})
+    await slack.event({"type": "member_joined_channel", "user": "U0BO", "channel": CHANNEL})
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "inactive"
+    await slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": CHANNEL})
+    assert slack.app.store.chat(f"slack:{CHANNEL}")["status"] == "active"

@@ -107,10 +107,50 @@ def test_the_migration_totals_the_grades_already_there(tmp_path, now):
     store.close()
 
 
-def test_hidden_members_are_the_ones_who_asked(store):
-    store.ensure_member("console:ann", "Ann")
-    store.ensure_member("console:bo", "Bo")
+def test_hidden_members_are_the_ones_who_asked_among_the_chats_own(store, now):
+    question = make_question("What is a pod?")
+    store.sync_bank([question], now)
+    for chat in ("console:team", "console:other"):
+        store.ensure_chat(chat, "console", "group", chat, "en", now)
+    members = {"console:ann": "console:team", "console:bo": "console:team", "console:cy": "console:other"}
+    for member, chat in members.items():
+        store.ensure_member(member, member)
+        delivery = store.latest_drill_day(chat) or store.delivery(store.claim_delivery(chat, START, question.id, 0, now))
+        store.record_daily_grade(delivery["id"], member, question.id, "knew", 3, True, None,
+                                 review(None, "knew", now, card_id=1), now)
     store.set_hidden("console:bo", True)
-    assert store.hidden_members("console:team") == {"console:bo"}
+    store.set_hidden("console:cy", True)
+    assert store.hidden_members("console:team") == {"console:bo"}  # not cy, who is on another chat's board
+    assert store.hidden_members("console:other") == {"console:cy"}
     store.set_hidden("console:bo", False)
     assert store.hidden_members("console:team") == set()
+
+
+def test_moving_a_chat_into_an_id_with_its_own_history_merges_both_and_loses_no_grade(store, now):
+    """A Telegram group upgraded to a supergroup that had been subscribed on its own before the move."""
+    question = make_question("What is a pod?")
+    store.sync_bank([question], now)
+    old, new = "telegram:-1", "telegram:-1002"
+    for chat in (old, new):
+        store.ensure_chat(chat, "telegram", "group", chat, "en", now)
+        store.subscribe(chat, at="09:00", zone="UTC", days="mon,tue,wed,thu,fri", by="telegram:1", now=now)
+    monday, tuesday = START, START + timedelta(days=1)
+    grades = [(old, monday, "telegram:ann", "knew"), (old, tuesday, "telegram:ann", "partly"),
+              (old, tuesday, "telegram:bo", "knew"), (new, tuesday, "telegram:bo", "missed"),
+              (new, tuesday, "telegram:cy", "knew")]
+    for chat, day, member, grade in grades:
+        store.ensure_member(member, member)
+        delivery_id = store.claim_delivery(chat, day, question.id, 0, now) or next(
+            d for d in store.db["deliveries"].rows if (d["chat"], d["local_date"]) == (chat, day.isoformat()))["id"]
+        store.record_daily_grade(delivery_id, member, question.id, grade, POINTS[grade], True, None,
+                                 review(None, grade, now, card_id=1), now)
+
+    store.move_chat(old, new)
+
+    assert store.chat(old) is None and store.chat(new)["status"] == "active"
+    assert store.drill_days(new) == [monday, tuesday]
+    # Tuesday happened under both ids: ann's grade joins the new id's day; bo graded both and keeps the new one.
+    assert {m: p for m, (_, p) in store.points_by_member(new).items()} == {
+        "telegram:ann": 3 + 2, "telegram:bo": 1, "telegram:cy": 3}
+    assert store.points_by_member(new) == store.points_by_member(new, since=date.min)  # totals match the grades
+    assert store.completed_days(new, "telegram:ann") == {monday, tuesday}

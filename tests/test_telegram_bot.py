@@ -11,7 +11,9 @@ from bot.app import build_app
 from bot.config import load_settings
 from bot.platforms import open_platforms
 from bot.scheduler import start_scheduler, stop_scheduler
-from fakes.telegram_api import FakeTelegramAPI
+from bot.core.commands import grade_payload
+from bot.core.replies import ChatRef, MemberRef
+from fakes.telegram_api import ERRORS, FakeTelegramAPI
 
 PRIVATE, GROUP = 42, -4001
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 09:00 in Seoul
@@ -138,6 +140,28 @@ async def test_blocked_chat_is_deactivated_and_a_429_is_retried(telegram):
     assert fake.sent_messages(GROUP)[-1]["text"].count("오늘의 문제") == 1
 
 
+@pytest.mark.parametrize("error, permanent", [
+    ("blocked", True), ("kicked", True), ("kicked_supergroup", True), ("chat_not_found", True),
+    ("user_deactivated", True), ("server_error", False), ("no_rights", False), ("too_long", False),
+])
+async def test_only_the_refusals_that_never_change_deactivate_the_chat(telegram, error, permanent):
+    fake, app, senders = telegram
+    fake.set_chat_member(GROUP, 42, "administrator")
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    fake.fail_next("sendMessage", error=error, chat_id=GROUP)
+    report = await app.delivery(senders, lambda: NOW).sweep(NOW)
+    row = app.store.chat(f"telegram:{GROUP}")
+    (delivery,) = app.store.db["deliveries"].rows
+    if permanent:
+        assert (report.deactivated, row["status"], delivery["status"]) == (1, "inactive", "failed")
+        assert ERRORS[error][1].split(": ", 1)[1].lower() in row["reason"].lower()  # Telegram's words
+    else:  # transient: the chat stays, the claim stays and is sent after the lease
+        assert (report.deactivated, row["status"], delivery["status"]) == (0, "active", "claimed")
+        later = NOW + app.settings.claim_lease + timedelta(seconds=1)
+        assert (await app.delivery(senders, lambda: later).sweep(later)).retried == 1
+        assert app.store.delivery(delivery["id"])["status"] == "sent"
+
+
 async def subscribed_group_with_todays_question(fake, app, senders) -> dict:
     """A group an admin subscribed, with today's question delivered by the 09:00 sweep."""
     fake.set_chat_member(GROUP, 42, "administrator")
@@ -221,6 +245,31 @@ async def test_chat_migrated_on_send_moves_the_chat_and_delivers_there(telegram)
     assert "오늘의 문제" in fake.sent_messages(-1005678)[-1]["text"]
     assert app.store.chat("telegram:-1005678")["status"] == "active"
     assert app.store.chat(f"telegram:{GROUP}") is None
+
+
+async def test_a_group_migrated_into_a_supergroup_the_bot_knew_keeps_both_histories_and_gets_one_question(telegram):
+    fake, app, senders = telegram
+    supergroup = -1005678
+    for chat_id in (GROUP, supergroup):
+        fake.set_chat_member(chat_id, 42, "administrator")
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    friday = NOW - timedelta(days=3)
+    assert (await app.delivery(senders, lambda: friday).sweep(friday)).sent == 1
+    graded = app.drill.action(ChatRef(f"telegram:{GROUP}", "telegram", "group"), MemberRef("telegram:43", "Bo"),
+                              grade_payload(app.store.latest_drill_day(f"telegram:{GROUP}")["id"], "knew"), friday)
+    assert graded[0].kind == "graded"
+    # The supergroup was subscribed on its own before the group's move reached the bot.
+    await deliver(fake, command(supergroup, 42, "/subscribe 09:00 Asia/Seoul", 2), "sendMessage", 3)
+    fake.fail_next("sendMessage", error="migrated", chat_id=GROUP, migrate_to=supergroup)
+
+    report = await app.delivery(senders, lambda: NOW).sweep(NOW)
+    assert report.failed == 0
+    assert [m["text"].count("오늘의 문제") for m in fake.sent_messages(supergroup)[1:]] == [1]  # once, not twice
+    assert app.store.chat(f"telegram:{GROUP}") is None
+    moved = f"telegram:{supergroup}"
+    assert app.store.drill_days(moved) == [friday.date(), NOW.date()]
+    assert {m: p for m, (_, p) in app.store.points_by_member(moved).items()} == {"telegram:43": 3}
+    assert (await app.delivery(senders, lambda: NOW).sweep(NOW)).sent == 0
 
 
 def membership(chat_id: int, old: str, new: str, update_id: int) -> dict:

@@ -131,10 +131,11 @@ class SlackAdapter:
                     self._idle.notify_all()
         return run
 
-    async def settled(self) -> None:
-        """Return once no listener is running: a stop waits here so that no grade is cut off."""
+    async def settled(self, running: int = 0) -> None:
+        """Return once at most `running` listeners are still running (a stop waits for none, so that no
+        grade is cut off)."""
         async with self._idle:
-            await self._idle.wait_for(lambda: self._busy == 0)
+            await self._idle.wait_for(lambda: self._busy <= running)
 
     # -- requests ------------------------------------------------------------------
 

@@ -41,7 +41,10 @@ PLATFORM = "telegram"
 _MANAGING = ("subscribe", "schedule", "unsubscribe")
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_PERMANENT_BAD_REQUESTS = ("chat not found", "group chat was deactivated", "bot was kicked", "user is deactivated")
+# Refusals that will never change for this chat id; anything else (a 500, missing rights an admin can give
+# back, a message too long) is retried after the claim's lease.
+PERMANENT_REFUSALS = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated",
+                      "group chat was deactivated", "bot is not a member")
 
 
 def chat_key(chat_id: int) -> str:
@@ -195,10 +198,8 @@ class TelegramAdapter:
                 message_id = str(sent.message_id) if sent else message_id
         except ChatMigrated as moved:
             raise ChatMoved(chat_key(moved.new_chat_id)) from moved
-        except Forbidden as refused:
-            raise PermanentSendError(refused.message) from refused
-        except BadRequest as refused:
-            if any(reason in refused.message.lower() for reason in _PERMANENT_BAD_REQUESTS):
+        except (Forbidden, BadRequest) as refused:
+            if any(reason in refused.message.lower() for reason in PERMANENT_REFUSALS):
                 raise PermanentSendError(refused.message) from refused
             raise
         return message_id

@@ -105,6 +105,7 @@ class FakeSlackAPI:
         self._channels: dict[str, dict] = {}
         self._removed: set[str] = set()
         self._faults: list[_Fault] = []
+        self._held: dict[str, asyncio.Event] = {}
         self._runner: web.AppRunner | None = None
         self._handlers: dict[str, Callable[[dict], dict]] = {
             "auth.test": self._auth_test,
@@ -239,11 +240,28 @@ class FakeSlackAPI:
             raise ValueError("fail_next needs an error, count >= 1 and retry_after >= 0")
         self._faults.append(_Fault(method, error, count, channel, retry_after))
 
+    def hold(self, method: str) -> None:
+        """Keep every call of `method` waiting, unanswered, until `release(method)`."""
+        self._held[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        """Answer the held calls of `method`, and later ones at once."""
+        self._held.pop(method).set()
+
+    async def wait_for_arrival(self, method: str, count: int = 1, timeout: float = 5) -> None:
+        """Wait until `count` calls of `method` have arrived, answered or not (a held call is counted)."""
+        async with asyncio.timeout(timeout), self._answered:
+            await self._answered.wait_for(lambda: len(self.calls_to(method)) >= count)
+
     async def _serve(self, request: web.Request) -> web.Response:
         """Record the call, refuse it or run its handler, and answer in the Web API's shape."""
         call = Call(request.match_info["method"], {}, self._clock())
         self.calls.append(call)
         headers: dict[str, str] = {}
+        if call.method in self._held:
+            async with self._answered:
+                self._answered.notify_all()
+            await self._held[call.method].wait()
         try:
             call.params = await _read_params(request)
             # slack_sdk puts the token in the header; Slack also takes it as a form field.

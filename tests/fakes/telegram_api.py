@@ -42,6 +42,10 @@ ERRORS: dict[str, tuple[int, str]] = {
     "blocked": (403, "Forbidden: bot was blocked by the user"),
     "kicked": (403, "Forbidden: bot was kicked from the group chat"),
     "chat_not_found": (400, "Bad Request: chat not found"),
+    "user_deactivated": (403, "Forbidden: user is deactivated"),
+    "kicked_supergroup": (403, "Forbidden: bot was kicked from the supergroup chat"),
+    "no_rights": (400, "Bad Request: not enough rights to send text messages to the chat"),
+    "too_long": (400, "Bad Request: message is too long"),
     "migrated": (400, "Bad Request: group chat was upgraded to a supergroup chat"),
     "server_error": (500, "Internal Server Error"),
 }
