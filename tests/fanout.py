@@ -176,6 +176,14 @@ def claims_in_flight(db_path: Path) -> int:
         store.close()
 
 
+def timed_out(label: str, run: dict, wanted: int) -> bool:
+    """Say so when a run stopped waiting before every delivery arrived; True when it did."""
+    if not run["done"]:
+        print(f"TIMED OUT: {label}: {run['delivered']:,} of {wanted:,} delivered when the wait ended; "
+              "its rates cover only those")
+    return not run["done"]
+
+
 def print_figures(rows: list[tuple[str, str, str, bool | None]]) -> None:
     """A benchmark's table: figure, measured value, target, PASS/MISS (blank when there is no target)."""
     widths = [max(len(row[column]) for row in rows) for column in range(3)]

@@ -53,6 +53,8 @@ async def crash_or_stop(work: Path, chats: int, rng: random.Random, *, kill: boo
         await restarted.start()
         done = await count.wait_for(chats, timeout=120)
         await restarted.stop()
+        if not done:
+            print(f"TIMED OUT: {count.delivered:,} of {chats:,} chats delivered 120 s after the restart")
         return {"done": done, "at_stop": at_stop, "in_flight": in_flight, "missing": count.missing(chat_ids),
                 "duplicates": count.duplicates, "exit": exit_status}
 
@@ -73,6 +75,8 @@ async def faults(work: Path, chats: int, rng: random.Random) -> dict:
         bot = BotProcess(bot_env(fake, db, write_settings(work / "settings.toml", scale=10)), work / "bot.log")
         await bot.start()
         done = await count.wait_for(chats - len(blocked), timeout=180)
+        if not done:
+            print(f"TIMED OUT: {count.delivered:,} of {chats - len(blocked):,} chats delivered within 180 s")
         duration = count.last_at - count.first_at
         await bot.stop()
         store = Store(open_database(db))
@@ -83,7 +87,7 @@ async def faults(work: Path, chats: int, rng: random.Random) -> dict:
                 "deactivated": deactivated, "requests": len(fake.calls_to("sendMessage")), "duration": duration}
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=10)
@@ -103,9 +107,11 @@ def main() -> None:
             print(f"{run:>3}  {r['at_stop']:>17,}  {r['in_flight']:>9}  {r['duplicates']:>10}  {r['missing']:>7}  "
                   f"{'PASS' if ok else 'MISS'}")
         print(f"all runs: {'PASS' if worst else 'MISS'} (target: nothing missing, duplicates <= sends in flight)")
+        verdicts = [worst]
 
         r = asyncio.run(crash_or_stop(Path(tmp) / "term", args.chats, rng, kill=False))
         ok = r["done"] and r["missing"] == 0 and r["duplicates"] == 0 and r["exit"] == 0
+        verdicts.append(ok)
         print(f"\nSIGTERM after {r['at_stop']:,} deliveries (exit status {r['exit']}), restart: "
               f"{r['duplicates']} duplicates, {r['missing']} missing  {'PASS' if ok else 'MISS'}")
 
@@ -117,7 +123,9 @@ def main() -> None:
               f"blocked deactivated {r['deactivated']}/{r['blocked']}  {'PASS' if ok else 'MISS'}")
         print(f"  sendMessage requests: {r['requests']:,} (chats + one retry per 429 = {expected:,}); "
               f"fan-out took {r['duration']:.1f} s  {'PASS' if r['requests'] == expected else 'MISS'}")
+        verdicts += [ok, r["requests"] == expected]
+    return 0 if all(verdicts) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

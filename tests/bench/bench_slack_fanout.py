@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fakes.slack_api import FakeSlackAPI  # noqa: E402
-from fanout import BotProcess, DailyCount, bot_env, print_figures, seed_chats, write_settings  # noqa: E402
+from fanout import BotProcess, DailyCount, bot_env, print_figures, seed_chats, timed_out, write_settings  # noqa: E402
 
 
 async def fan_out(work: Path, channels: int, scale: float, workspace: int) -> dict:
@@ -34,17 +34,17 @@ async def fan_out(work: Path, channels: int, scale: float, workspace: int) -> di
         bot = BotProcess(bot_env(fake, db, settings), work / "bot.log")
         await bot.start()
         done = await count.wait_for(channels, timeout=max(120, 3 * channels / (allowed_per_minute / 60)))
-        figures = {"done": done, "missing": count.missing(channel_ids), "duplicates": count.duplicates,
+        figures = {"done": done, "delivered": count.delivered, "missing": count.missing(channel_ids), "duplicates": count.duplicates,
                    "429s": fake.rejected_429, "first_to_last_s": count.last_at - count.first_at,
                    "start_to_last_s": count.last_at - bot.started_at, "allowed": allowed_per_minute / 60,
                    "requests": len(fake.calls_to("chat.postMessage"))}
-        figures["rate"] = (channels - 1) / figures["first_to_last_s"]
+        figures["rate"] = (count.delivered - 1) / figures["first_to_last_s"]  # made, not asked for
         figures["rss_mb"] = bot.peak_rss_mb()
         figures["exit"] = await bot.stop()
         return figures
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=2000)
     parser.add_argument("--scale", type=float, default=10)
@@ -68,7 +68,8 @@ def main() -> None:
         ("clean exit on SIGTERM", f"status {run['exit']}", "0", run["exit"] == 0),
     ]
     print_figures(rows)
+    return 1 if timed_out("fan-out", run, args.channels) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -307,6 +307,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per query at most (20 calls at least)")
     parser.add_argument("--db", type=Path, help="keep the database here; an existing file is reused, not rebuilt")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--trigger-grades", type=int, default=5000, help="grades for the trigger cost (0: skip)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     print(f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, "
@@ -322,10 +323,6 @@ def main() -> None:
                   f"{counts['members']:,} members, {counts['deliveries']:,} deliveries "
                   f"({counts['drill_days']} drill days each), {counts['grades']:,} grades "
                   f"({counts['on_time']:,} on time), {counts['cards']:,} cards")
-            for name in ("current", "best"):
-                values = counts[name]
-                print(f"  {name} streaks: mean {statistics.fmean(values):.1f}, p50 {percentile(values, .5):.0f}, "
-                      f"p95 {percentile(values, .95):.0f}, max {max(values)}")
         opened = time.perf_counter()
         store = Store(open_database(path))  # a fresh connection as the bot opens it (pending migrations run here)
         print(f"opened in {time.perf_counter() - opened:.2f} s; database {_size(path) / 2**20:,.0f} MiB"
@@ -333,8 +330,58 @@ def main() -> None:
         roster = _roster(store) if reused else built["roster"]
         if not reused:
             check(store, built["truth"], rng)
+        print_streaks(store, roster, rng)
         report(store, roster, args.repeats, args.budget, rng)
         store.close()
+    print_trigger_cost(args.trigger_grades)
+
+
+def print_streaks(store: Store, roster: dict[str, list[str]], rng: random.Random, sample: int = 2000) -> None:
+    """The streaks the measured queries walk, read back from the database for a sample of members."""
+    drill = Drill(store, Defaults(SCHEDULE, "ko"))
+    pairs = [(chat, member) for chat, members in roster.items() for member in members]
+    found = [drill.streak_of(chat, member) for chat, member in rng.sample(pairs, min(sample, len(pairs)))]
+    print(f"streaks read back from the database ({len(found):,} members):")
+    for name in ("current", "best"):
+        values = [getattr(s, name) for s in found]
+        print(f"  {name}: mean {statistics.fmean(values):.1f}, p50 {percentile(values, .5):.0f}, "
+              f"p95 {percentile(values, .95):.0f}, max {max(values)}")
+
+
+def grades_per_second(grades: int, with_triggers: bool) -> float:
+    """Daily grades written through Store.record_daily_grade into a fresh file, per second."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(open_database(Path(folder) / "drill.db"))
+        questions = list(load_bank([ROOT / "content"]).questions)
+        store.sync_bank(questions, NOW)
+        if not with_triggers:
+            for (name,) in store.db.execute("select name from sqlite_master where type = 'trigger'").fetchall():
+                store.db.execute(f'drop trigger "{name}"')
+        store.ensure_chat("console:bench", "console", "group", "bench", "ko", NOW)
+        members = [f"console:m{n}" for n in range(50)]
+        for member in members:
+            store.ensure_member(member, member)
+        card = review(None, "knew", NOW, card_id=1)
+        days = drill_dates(grades // len(members) * 2)[-(grades // len(members)):]
+        started = time.perf_counter()
+        for day in days:
+            delivery_id = store.claim_delivery("console:bench", day, questions[0].id, 0, NOW)
+            for member in members:
+                store.record_daily_grade(delivery_id, member, questions[0].id, "knew", 3, True, None, card, NOW)
+        elapsed = time.perf_counter() - started
+        store.close()
+    return len(days) * len(members) / elapsed
+
+
+def print_trigger_cost(grades: int) -> None:
+    """What the all-time totals' triggers cost each grade: three runs with and without them, medians."""
+    if grades <= 0:
+        return
+    runs = {label: sorted(grades_per_second(grades, label == "with") for _ in range(3)) for label in ("with", "without")}
+    print(f"grade writes ({grades:,} grades of 50 members, each its own transaction, 3 runs):")
+    for label, rates in runs.items():
+        print(f"  {label + ' triggers':<17} median {rates[1]:,.0f}/s (runs {', '.join(f'{r:,.0f}' for r in rates)})")
+    print(f"  cost of the triggers: {100 * (1 - runs['with'][1] / runs['without'][1]):.1f}% of the grade rate")
 
 
 def check(store: Store, truth: dict[tuple[str, str], tuple[int, int]], rng: random.Random) -> None:
