@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from bot.bank import Bank, load_bank
 from bot.config import Settings
 from bot.delivery import DailyDelivery, Sender
-from bot.drill import Defaults, Drill
-from bot.store import Store, SyncReport, open_database
+from bot.core.schedule import Defaults
+from bot.drill import Drill
+from bot.store import Store, SyncReport
+
+T = TypeVar("T")
+# Threads that run the store's queries for the event loop. One may wait up to the busy timeout for
+# another process's write lock while the others go on reading; more would only contend for the GIL.
+STORE_THREADS = 4
 
 
 class StartupError(Exception):
@@ -25,15 +36,23 @@ class App:
     drill: Drill
     bank: Bank
     sync: SyncReport
+    store_threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store"))
+
+    async def run(self, work: Callable[..., T], *args, **kwargs) -> T:
+        """Run store work (an engine call, a query) in a store thread: the event loop never waits on SQLite."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.store_threads, functools.partial(work, *args, **kwargs))
 
     def delivery(self, senders: dict[str, Sender], clock) -> DailyDelivery:
         """The daily delivery over these platforms' senders."""
         return DailyDelivery(self.store, self.drill, senders, catch_up=self.settings.catch_up,
                              lease=self.settings.claim_lease, max_concurrent=self.settings.max_concurrent_sends,
-                             clock=clock)
+                             clock=clock, run=self.run)
 
     def close(self) -> None:
-        """Close the store."""
+        """Finish the store threads' work, then close every connection."""
+        self.store_threads.shutdown(wait=True)
         self.store.close()
 
 
@@ -45,7 +64,7 @@ def build_app(settings: Settings, now: datetime) -> App:
     bank = load_bank(settings.content_paths)
     if bank.errors or not bank.questions:
         raise StartupError("; ".join(bank.errors) or "no questions found in the notes")
-    store = Store(open_database(settings.db_path))
+    store = Store.open(settings.db_path)
     sync = store.sync_bank(list(bank.questions), now)
     drill = Drill(store, Defaults(settings.default_schedule, settings.default_language, settings.catch_up))
     return App(settings=settings, store=store, drill=drill, bank=bank, sync=sync)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from bot.core.schedule import Schedule, due_drill_days, local_date, parse_days, parse_time
 from bot.core.replies import Reply
@@ -62,13 +62,24 @@ class SweepReport:
     errors: list[str] = field(default_factory=list)
 
 
+async def run_inline(work: Callable[..., Any], *args, **kwargs) -> Any:
+    """Store work on the caller's thread: for a delivery built without the app's store threads (tests)."""
+    return work(*args, **kwargs)
+
+
 class DailyDelivery:
-    """Finds due chats and delivers their daily question through the sender of each platform."""
+    """Finds due chats and delivers their daily question through the sender of each platform.
+
+    Every store access goes through `run` (the app's store threads), so a database busy with another
+    process's write never holds up the event loop, and with it the replies to people.
+    """
 
     def __init__(self, store: Store, drill: Drill, senders: Mapping[str, Sender], *,
                  catch_up: timedelta, lease: timedelta, max_concurrent: int = 16,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None,
+                 run: Callable[..., Awaitable[Any]] = run_inline):
         self.store = store
+        self._run = run
         self.drill = drill
         self.senders = dict(senders)
         self.catch_up = catch_up
@@ -110,9 +121,10 @@ class DailyDelivery:
     async def sweep(self, now: datetime, every_active: bool = False) -> SweepReport:
         """Deliver every due chat's question (and retry stale claims); returns what happened."""
         report = SweepReport()
-        jobs = [self._deliver_new(chat, day, now, report) for chat, day in self.due(now, every_active)]
-        for claim in self.store.stale_claims(now - self.lease):
-            jobs.append(self._retry(claim, now, report))
+        due = await self._run(self.due, now, every_active)
+        stale = await self._run(self.store.stale_claims, now - self.lease)
+        jobs = [self._deliver_new(chat, day, now, report) for chat, day in due]
+        jobs += [self._retry(claim, now, report) for claim in stale]
         await asyncio.gather(*(self._track(job) for job in jobs))
         return report
 
@@ -141,42 +153,52 @@ class DailyDelivery:
         # the request and its mark, which would send it again after the lease. stop() waits for it.
         await asyncio.shield(task)
 
-    async def _deliver_new(self, chat: dict, day, now: datetime, report: SweepReport) -> None:
+    async def _deliver_new(self, chat: dict, day: date, now: datetime, report: SweepReport) -> None:
         async with self._limit:
             if self._stopping:
                 report.skipped += 1
                 return
-            question_id, cycle = self.drill.next_daily_question(chat)
-            delivery_id = self.store.claim_delivery(chat["key"], day, question_id, cycle, now)
-            if delivery_id is None:
-                return  # another sweep claimed it first
-            await self._send(chat, delivery_id, now, report)
+            claimed = await self._run(self._claim, chat, day, now)
+            if claimed is not None:  # None: another sweep claimed it first
+                await self._send(chat, *claimed, now, report)
+
+    def _claim(self, chat: dict, day: date, now: datetime) -> tuple[int, list[Reply]] | None:
+        question_id, cycle = self.drill.next_daily_question(chat)
+        delivery_id = self.store.claim_delivery(chat["key"], day, question_id, cycle, now)
+        if delivery_id is None:
+            return None
+        return delivery_id, self.drill.daily_replies(chat["key"], delivery_id, now)
 
     async def _retry(self, claim: dict, now: datetime, report: SweepReport) -> None:
         async with self._limit:
-            if self._stopping or not self.store.renew_claim(claim, now):
+            if self._stopping:
                 return
-            chat = self.store.chat(claim["chat"])
-            if chat["platform"] not in self.senders:
-                return
-            report.retried += 1
-            await self._send(chat, claim["id"], now, report)
+            renewed = await self._run(self._renew, claim, now)
+            if renewed is not None:
+                report.retried += 1
+                await self._send(renewed[0], claim["id"], renewed[1], now, report)
 
-    async def _send(self, chat: dict, delivery_id: int, now: datetime, report: SweepReport) -> None:
-        replies = self.drill.daily_replies(chat["key"], delivery_id, now)
+    def _renew(self, claim: dict, now: datetime) -> tuple[dict, list[Reply]] | None:
+        if not self.store.renew_claim(claim, now):
+            return None  # another sweep took it first
+        chat = self.store.chat(claim["chat"])
+        if chat["platform"] not in self.senders:
+            return None
+        return chat, self.drill.daily_replies(chat["key"], claim["id"], now)
+
+    async def _send(self, chat: dict, delivery_id: int, replies: list[Reply], now: datetime,
+                    report: SweepReport) -> None:
         sender = self.senders[chat["platform"]]
         try:
             try:
                 message_id = await sender.send_daily(chat, replies)
             except ChatMoved as moved:
-                self.store.move_chat(chat["key"], moved.new_key)
-                chat = self.store.chat(moved.new_key)
-                if self.store.delivery(delivery_id) is None:
+                chat = await self._run(self._move, chat["key"], moved.new_key, delivery_id)
+                if chat is None:
                     return  # the new id already had this day: the two merged, and that day is its own
                 message_id = await sender.send_daily(chat, replies)
         except PermanentSendError as error:
-            self.store.mark_failed(delivery_id, error.reason)
-            self.store.set_status(chat["key"], "inactive", error.reason, now)
+            await self._run(self._refused, delivery_id, chat["key"], error.reason, now)
             report.failed += 1
             report.deactivated += 1
             log.warning("chat %s deactivated: %s", chat["key"], error.reason)
@@ -186,8 +208,18 @@ class DailyDelivery:
             report.errors.append(f"{chat['key']}: {error!r}")
             log.warning("send to %s failed, will retry after the lease: %r", chat["key"], error)
             return
-        self.store.mark_sent(delivery_id, message_id, now)
+        await self._run(self.store.mark_sent, delivery_id, message_id, now)
         if replies and replies[-1].kind == "question":
             report.sent += 1
         else:
             report.empty += 1
+
+    def _move(self, old_key: str, new_key: str, delivery_id: int) -> dict | None:
+        """The chat under its new id, or None when its history merged into one that had this day already."""
+        self.drill.chat_moved(old_key, new_key)
+        return self.store.chat(new_key) if self.store.delivery(delivery_id) is not None else None
+
+    def _refused(self, delivery_id: int, chat_key: str, reason: str, now: datetime) -> None:
+        with self.store.db.atomic():
+            self.store.mark_failed(delivery_id, reason)
+            self.drill.bot_removed(chat_key, reason, now)

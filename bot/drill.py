@@ -7,7 +7,7 @@ call `Drill.command` or `Drill.action`, and render the `Reply` objects they get 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core import schedule as sched
@@ -17,20 +17,22 @@ from bot.core.commands import (
 )
 from bot.core.messages import text
 from bot.core.practice import review
-from bot.core.progress import GRADES, POINTS, current_streaks, leaderboard, streak
-from bot.core.replies import Button, ChatRef, MemberRef, Reply
-from bot.drill_commands import COMMAND_HANDLERS, chat_topics, command_prefix
+from bot.core.progress import GRADES, POINTS, Streak
+from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
+from bot.core.schedule import Defaults
+from bot.drill_commands import COMMAND_HANDLERS, CommandContext
+from bot.standings import board_text, streak_of
 from bot.store import Store
 
 
+@dataclass(frozen=True)
+class AnsweredCount:
+    """What a Slack channel's daily message should show after a grade: the question and how many graded."""
 
-@dataclass
-class Defaults:
-    """What a new subscription starts with."""
-
-    schedule: sched.Schedule
-    language: str
-    catch_up: timedelta = field(default=timedelta(hours=6))
+    chat_key: str
+    message_id: str
+    question: Reply
+    footer: str
 
 
 class Drill:
@@ -48,10 +50,11 @@ class Drill:
         lang = row["language"]
         parsed = parse_command(typed)
         if parsed is None or parsed.name not in COMMAND_HANDLERS:
-            return [Reply(text(lang, "unknown_command", p=command_prefix(chat)), private=True)]
+            return [Reply(text(lang, "unknown_command", p=command_prefix(chat.platform)), private=True)]
         if parsed.too_long:
-            return [Reply(text(lang, "argument_too_long", p=command_prefix(chat)), private=True)]
-        return COMMAND_HANDLERS[parsed.name](self, row, chat, member, parsed, now)
+            return [Reply(text(lang, "argument_too_long", p=command_prefix(chat.platform)), private=True)]
+        context = CommandContext(self.store, self.defaults, row, chat, member, parsed, now)
+        return COMMAND_HANDLERS[parsed.name](context)
 
     def action(self, chat: ChatRef, member: MemberRef, payload: str, now: datetime) -> list[Reply]:
         """Answer a button press; stale or forged payloads get a notice and change nothing."""
@@ -66,6 +69,9 @@ class Drill:
             if delivery is None or delivery["chat"] != chat.key or question is None:
                 return [Reply(text(lang, "stale_button"), private=True)]
             if action.kind == "reveal":
+                # A group sees the daily answer once, posted for all: the first tap claims the post.
+                if chat.kind == "group" and not self.store.claim_answer_post(delivery["id"]):
+                    return [Reply(text(lang, "answer_already_posted"), private=True)]
                 return [self._answer_reply(lang, question, chat, delivery_id=delivery["id"])]
             return [self._grade_daily(lang, delivery, question, member, action.grade, now)]
         question = self._active_question(action.question_id)
@@ -74,6 +80,59 @@ class Drill:
         if action.kind == "practice_reveal":
             return [self._answer_reply(lang, question, chat)]
         return [self._grade_practice(lang, question, member, action.grade, now)]
+
+    def answer_posted(self, delivery_id: int, message_id: str | None) -> None:
+        """Where a group's daily answer was posted; None when the post failed (a later tap may try again)."""
+        self.store.set_answer_message(delivery_id, message_id)
+
+    # -- the bot's place in chats --------------------------------------------
+
+    def bot_added(self, chat: ChatRef, now: datetime, *, returning: bool) -> list[Reply]:
+        """The bot joined a chat (`returning`: after it had been removed): a chat that had a schedule is
+        active again; a group or channel it came back to is greeted."""
+        row = self.store.ensure_chat(chat.key, chat.platform, chat.kind, chat.title, self.defaults.language, now)
+        if row["status"] == "inactive" and row["at"]:
+            self.store.set_status(row["key"], "active", None, now)
+        if returning and chat.kind in ("group", "channel"):
+            return [Reply(text(row["language"], "welcome", p=command_prefix(chat.platform)))]
+        return []
+
+    def bot_removed(self, chat_key: str, reason: str, now: datetime) -> None:
+        """The bot was removed, blocked or the chat archived: its daily question stops, history stays."""
+        row = self.store.chat(chat_key)
+        if row is not None and row["status"] == "active":
+            self.store.set_status(chat_key, "inactive", reason, now)
+
+    def platform_removed(self, platform: str, reason: str, now: datetime) -> None:
+        """The app was uninstalled or its token revoked: every chat on that platform stops."""
+        for row in self.store.active_chats():
+            if row["platform"] == platform:
+                self.store.set_status(row["key"], "inactive", reason, now)
+
+    def chat_moved(self, old_key: str, new_key: str) -> None:
+        """The chat got a new id (a Telegram group became a supergroup): its history moves with it."""
+        self.store.move_chat(old_key, new_key)
+
+    def subscribe_if_new(self, chat: ChatRef, member: MemberRef, now: datetime) -> list[Reply]:
+        """A chat seen for the first time is subscribed to the default schedule (the terminal chat)."""
+        row = self.store.chat(chat.key)
+        if row is not None and row["status"] != "new":
+            return []
+        return self.command(chat, member, "/subscribe", now)
+
+    def language(self, chat_key: str) -> str:
+        """The chat's language (the default for a chat not seen yet)."""
+        row = self.store.chat(chat_key)
+        return row["language"] if row else self.defaults.language
+
+    def answered_count(self, delivery_id: int, now: datetime) -> AnsweredCount | None:
+        """The daily message of a delivery with its "N answered" footer; None when it was never posted."""
+        delivery = self.store.delivery(delivery_id)
+        if delivery is None or not delivery["message_id"]:
+            return None
+        question = self.daily_replies(delivery["chat"], delivery_id, now)[-1]
+        footer = text(self.language(delivery["chat"]), "answered_count", n=self.store.graded_count(delivery_id))
+        return AnsweredCount(delivery["chat"], delivery["message_id"], question, footer)
 
     # -- daily question ----------------------------------------------------
 
@@ -96,7 +155,8 @@ class Drill:
         day = date.fromisoformat(delivery["local_date"])
         monday = sched.week_start(day)
         if not self.store.drill_days(chat_key, since=monday, before=day):
-            board = self.board_text(row, None, "week", monday - timedelta(days=7), monday, title_key="weekly_summary")
+            board = board_text(self.store, row, None, "week", monday - timedelta(days=7), monday,
+                               title_key="weekly_summary")
             if board:
                 replies.append(Reply(board, kind="board"))
         body = text(lang, "daily_question", date=day.isoformat(), topic=question["topic"], question=question["question"])
@@ -140,7 +200,7 @@ class Drill:
         self.store.record_daily_grade(delivery["id"], member.key, question["id"], grade, points, on_time,
                                       card_before, state, now)
         chat_row = self.store.chat(delivery["chat"])
-        current = self.streak_of(chat_row["key"], member.key).current
+        current = streak_of(self.store, chat_row["key"], member.key).current
         key = "graded_on_time" if on_time else "graded_late"
         if previous is not None:
             key = "grade_changed"
@@ -154,33 +214,9 @@ class Drill:
         return Reply(text(lang, "practice_graded", grade=text(lang, f"grade_{grade}"),
                           due=_interval(lang, state.due - now)), private=True)
 
-    def streak_of(self, chat_key: str, member_key: str):
+    def streak_of(self, chat_key: str, member_key: str) -> Streak:
         """A member's current and best streak in a chat."""
-        days = self.store.drill_days(chat_key)
-        done = self.store.completed_days(chat_key, member_key)
-        return streak(days, done)
-
-    def board_text(self, row: dict, caller: str | None, period: str, since: date | None, before: date | None,
-                    title_key: str = "leaderboard_title") -> str | None:
-        """The chat's board for grades of drill days in [since, before); None when empty and nobody asked."""
-        lang = row["language"]
-        points = self.store.points_by_member(row["key"], since=since, before=before)
-        if not points and caller is None:
-            return None
-        # Every member's streak in one walk back over the recent drill days, not one history read per member.
-        streaks = current_streaks(self.store.drill_days(row["key"]),
-                                  lambda day, among: self.store.on_time_members(row["key"], day, among))
-        entries = [(m, name, pts, streaks.get(m, 0)) for m, (name, pts) in points.items()]
-        top, own = leaderboard(entries, caller=caller, hidden=self.store.hidden_members(row["key"]))
-        lines = [text(lang, title_key, period=text(lang, f"period_{period}"))]
-        lines += [text(lang, "leaderboard_line", rank=s.rank, name=s.name, points=s.points, streak=s.streak)
-                  for s in top]
-        if not top:
-            lines.append(text(lang, "leaderboard_empty"))
-        if own is not None:
-            lines += ["…", text(lang, "leaderboard_line", rank=own.rank, name=own.name, points=own.points,
-                                streak=own.streak)]
-        return "\n".join(lines)
+        return streak_of(self.store, chat_key, member_key)
 
 
 def _card_id(member_key: str, question_id: str) -> int:

@@ -21,11 +21,9 @@ async def push(app: App, now: datetime, *, dry_run: bool = False, every_active: 
 
 async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: bool) -> int:
     if dry_run:
-        due = delivery.due(now, every_active=every_active)
+        due = await app.run(delivery.due, now, every_active)
         for chat, day in due:
-            question_id, _cycle = app.drill.next_daily_question(chat)
-            question = app.store.question(question_id)["question"] if question_id else "(no eligible question)"
-            print(f"{chat['key']} {day.isoformat()}: {question}")
+            print(f"{chat['key']} {day.isoformat()}: {await app.run(_next_question_text, app, chat)}")
         print(f"dry run: {len(due)} chat(s) due, nothing sent")
         return 0
     report = await delivery.sweep(now, every_active=every_active)
@@ -34,3 +32,8 @@ async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: 
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     return 1 if report.failed > report.deactivated else 0
+
+
+def _next_question_text(app: App, chat: dict) -> str:
+    question_id, _cycle = app.drill.next_daily_question(chat)
+    return app.store.question(question_id)["question"] if question_id else "(no eligible question)"

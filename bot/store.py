@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,34 +36,69 @@ class SyncReport:
         return bool(self.added or self.updated or self.retired)
 
 
-def open_database(path: Path | str) -> Database:
-    """Open (creating if needed) the SQLite file, switch on WAL and apply pending migrations."""
+def connect(path: Path | str) -> Database:
+    """One connection to the file, set up as the bot uses it (WAL, foreign keys); no migrations."""
     if str(path) == ":memory:":
-        db = Database(sqlite3.connect(":memory:"))
+        db = Database(sqlite3.connect(":memory:", check_same_thread=False))
     else:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A generous busy timeout: a second process (a `push` beside the running bot) waits its turn.
-        db = Database(sqlite3.connect(str(path), timeout=30))
+        # A store thread may wait this long for another process's write lock (a `push`, a backup); the
+        # event loop never does: it hands its queries to the store threads (App.run).
+        db = Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def open_database(path: Path | str) -> Database:
+    """Open (creating if needed) the SQLite file, switch on WAL and apply pending migrations."""
+    db = connect(path)
     migrations.apply(db)
     return db
 
 
 class Store:
-    """Queries and changes the bot makes, each one a short transaction."""
+    """Queries and changes the bot makes, each one a short transaction.
 
-    def __init__(self, db: Database):
-        self.db = db
+    Each thread gets its own connection to the file (opened on first use), so store threads can read
+    while another waits for the write lock: SQLite in WAL mode lets readers go on beside a writer.
+    """
+
+    def __init__(self, db: Database, path: Path | str | None = None):
+        self._path = None if path is None or str(path) == ":memory:" else path
+        self._local = threading.local()
+        self._local.db = db
+        self._opened = [db]
+        self._lock = threading.Lock()
         # (id, topic) of the active questions in bank order; only sync_bank changes the bank, and
         # every delivery of the fan-out needs it.
         self._active: list[tuple[str, str]] | None = None
 
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """The store of the database file at `path`, migrated to the newest schema."""
+        return cls(open_database(path), path)
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self._path is None:
+                raise RuntimeError("this store has a single connection (in memory); use it from one thread")
+            db = self._local.db = connect(self._path)
+            with self._lock:
+                self._opened.append(db)
+        return db
+
     def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
+        """Close every thread's connection."""
+        with self._lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
 
     # -- the question bank -------------------------------------------------
 
@@ -161,7 +197,11 @@ class Store:
         return list(self.db.query("select * from chats where status = 'active' order by key"))
 
     def ensure_member(self, key: str, name: str) -> None:
-        """Record a member (and their latest display name)."""
+        """Record a member (and their latest display name); writes only when something changed, so that
+        a command that only reads never waits for the write lock."""
+        known = self.db.execute("select name from members where key = ?", [key]).fetchone()
+        if known is not None and known[0] == name:
+            return
         self.db.execute(
             "insert into members (key, name) values (?, ?) on conflict(key) do update set name = excluded.name"
             " where members.name != excluded.name", [key, name])

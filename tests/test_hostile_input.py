@@ -41,7 +41,7 @@ from bot.core.messages import CATALOGUE, LANGUAGES
 from bot.core.progress import GRADES
 from bot.core.replies import ChatRef, MemberRef, Reply
 from bot.core.schedule import ScheduleError, parse_days, parse_time, parse_zone
-from bot.drill_commands import chat_topics
+from bot.core.replies import chat_topics
 from factories import RecordingSender, store_snapshot
 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 09:00 in Seoul: the default schedule is due

@@ -37,12 +37,7 @@ class ConsoleChat:
         self.member = MemberRef(f"console:{settings.console_member_id}", settings.console_member_name, is_admin=True)
         self.reveal: Button | None = None
         self.grades: dict[str, Button] = {}
-
-    @property
-    def language(self) -> str:
-        """The chat's language."""
-        row = self.app.store.chat(self.chat.key)
-        return row["language"] if row else self.app.settings.default_language
+        self.language = app.settings.default_language  # the chat's, as of the last line handled
 
     def show(self, replies: list[Reply]) -> None:
         """Print replies; a question's or answer's buttons become what /answer and /grade press."""
@@ -59,18 +54,21 @@ class ConsoleChat:
 
     async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
         """The scheduler's Sender: the daily question appears in the terminal."""
+        self.language = chat["language"]
         self.show(replies)
         return f"console:{replies[-1].delivery_id}" if replies else None
 
-    def ensure_subscribed(self) -> None:
+    def subscribe_if_new(self) -> list[Reply]:
         """The first start subscribes the local chat to the default schedule."""
-        store, settings = self.app.store, self.app.settings
-        row = store.ensure_chat(self.chat.key, "console", "console", "console", settings.default_language, self.clock())
-        if row["status"] == "new":
-            self.show(self.handle("/subscribe"))
+        return self.app.drill.subscribe_if_new(self.chat, self.member, self.clock())
 
     def handle(self, line: str) -> list[Reply]:
-        """One typed line -> the replies to print."""
+        """One typed line -> the replies to print (store work: run it in a store thread)."""
+        replies = self._answer(line)
+        self.language = self.app.drill.language(self.chat.key)
+        return replies
+
+    def _answer(self, line: str) -> list[Reply]:
         now = self.clock()
         typed = line.strip()
         lang = self.language
@@ -106,8 +104,9 @@ async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = s
     """The console chat until end of input or /quit; returns the exit status."""
     console = ConsoleChat(app, out, clock)
     delivery = app.delivery({"console": console}, clock)
+    console.language = await app.run(app.drill.language, console.chat.key)
     console.show([Reply(text(console.language, "welcome", p="/"))])
-    console.ensure_subscribed()
+    console.show(await app.run(console.subscribe_if_new))
     await delivery.sweep(clock())  # catch up on a question that fell due while the chat was closed
     scheduler = start_scheduler(delivery, run_now=False)
     queue: asyncio.Queue = asyncio.Queue()
@@ -119,7 +118,7 @@ async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = s
         while (line := await queue.get()) is not None:
             if line.strip() in ("/quit", "/exit"):
                 break
-            console.show(console.handle(line))
+            console.show(await app.run(console.handle, line))
             command = parse_command(line)
             if command and command.name in _RESCHEDULING:
                 await delivery.sweep(clock())  # a new schedule may already be due

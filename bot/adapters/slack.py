@@ -28,9 +28,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack_format import answer_blocks, plain_text
 from bot.app import App
 from bot.config import SlackSettings
-from bot.core.commands import parse_command, typed_from_slash
+from bot.core.commands import needs_admin_check, typed_from_slash
 from bot.core.messages import text
-from bot.core.replies import ChatRef, MemberRef, Reply
+from bot.core.replies import ChatRef, MemberRef, Reply, chat_key, platform_id
 from bot.delivery import PermanentSendError
 from bot.pacing import SlotPacer, WindowLimit
 from bot.web import WebServer
@@ -44,18 +44,12 @@ ACTION_PREFIX = "drill_"
 CHANNEL_GONE_EVENTS = ("channel_left", "group_left", "channel_archive", "group_archive")
 PERMANENT_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel", "account_inactive",
                               "token_revoked", "invalid_auth", "team_access_not_granted"})
-_MANAGING = ("subscribe", "schedule", "unsubscribe")
-
-
-def chat_key(channel_id: str) -> str:
-    """The store key of a Slack conversation."""
-    return f"{PLATFORM}:{channel_id}"
 
 
 def chat_ref(channel_id: str, name: str = "") -> ChatRef:
     """A Slack conversation as the engine sees it; D... ids are DMs with the app."""
     kind = "private" if channel_id.startswith("D") else "channel"
-    return ChatRef(chat_key(channel_id), PLATFORM, kind, name)
+    return ChatRef(chat_key(PLATFORM, channel_id), PLATFORM, kind, name)
 
 
 def member_ref(user_id: str, name: str, is_admin: bool = False) -> MemberRef:
@@ -144,13 +138,10 @@ class SlackAdapter:
         await ack()
         channel, user_id = command["channel_id"], command["user_id"]
         typed = typed_from_slash(command.get("text", ""))
-        parsed = parse_command(typed)
-        is_admin = False
-        if parsed is not None and parsed.name in _MANAGING:
-            is_admin = await self._is_workspace_admin(user_id)
+        is_admin = needs_admin_check(typed) and await self._is_workspace_admin(user_id)
         chat = chat_ref(channel, command.get("channel_name", ""))
         member = member_ref(user_id, command.get("user_name", ""), is_admin)
-        for reply in self.app.drill.command(chat, member, typed, self.clock()):
+        for reply in await self.app.run(self.app.drill.command, chat, member, typed, self.clock()):
             for_everyone = chat.kind == "private" or reply.kind == "board"
             await respond(text=plain_text(reply.text), blocks=message_blocks(reply),
                           response_type="in_channel" if for_everyone else "ephemeral", replace_original=False)
@@ -163,34 +154,31 @@ class SlackAdapter:
         value = (body.get("actions") or [{}])[0].get("value", "")
         chat = chat_ref(channel, (body.get("channel") or {}).get("name", ""))
         member = member_ref(user.get("id", ""), user.get("name") or user.get("username", ""))
-        for reply in self.app.drill.action(chat, member, value, self.clock()):
+        for reply in await self.app.run(self.app.drill.action, chat, member, value, self.clock()):
             await self._to_member(chat, user.get("id", ""), reply, respond)
             if reply.kind == "graded" and reply.delivery_id is not None:
                 await self._show_answered_count(reply.delivery_id)
 
     async def on_member_joined(self, event: dict, context) -> None:
-        """The app was invited back: a chat it had to leave is active again, with its schedule."""
+        """The app joined a channel (not just anyone): one it had to leave is active again, with its schedule."""
         if event.get("user") != context.get("bot_user_id"):
             return
-        row = self.app.store.chat(chat_key(event.get("channel", "")))
-        if row is not None and row["status"] == "inactive" and row["at"]:
-            self.app.store.set_status(row["key"], "active", None, self.clock())
+        chat = chat_ref(event.get("channel", ""))
+        for reply in await self.app.run(self.app.drill.bot_added, chat, self.clock(), returning=True):
+            await self._post(platform_id(chat.key), reply)
 
     async def on_channel_gone(self, event: dict, context) -> None:
         """The app was removed from a channel, or the channel was archived: stop sending there."""
         channel = event.get("channel")
         channel_id = channel.get("id") if isinstance(channel, dict) else channel
-        row = self.app.store.chat(chat_key(channel_id or ""))
-        if row is not None and row["status"] == "active":
-            self.app.store.set_status(row["key"], "inactive", event.get("type", "removed"), self.clock())
+        await self.app.run(self.app.drill.bot_removed, chat_key(PLATFORM, channel_id or ""),
+                           event.get("type", "removed"), self.clock())
 
     async def on_uninstalled(self, event: dict) -> None:
         """The app was uninstalled or its bot token revoked: every Slack subscription stops."""
         if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
             return  # only a person's user token: the app still posts
-        for row in self.app.store.active_chats():
-            if row["platform"] == PLATFORM:
-                self.app.store.set_status(row["key"], "inactive", event.get("type", "uninstalled"), self.clock())
+        await self.app.run(self.app.drill.platform_removed, PLATFORM, event.get("type", "uninstalled"), self.clock())
 
     async def on_http_request(self, request: web.Request) -> web.Response:
         """HTTP mode: bolt checks the signature and the 5-minute window (401 otherwise) and dispatches."""
@@ -201,7 +189,7 @@ class SlackAdapter:
 
     async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
         """The scheduler's Sender: post the daily messages; map Slack's refusals to the scheduler's."""
-        channel = chat["key"].split(":", 1)[1]
+        channel = platform_id(chat["key"])
         ts = None
         try:
             for reply in replies:
@@ -227,7 +215,7 @@ class SlackAdapter:
 
     async def _to_member(self, chat: ChatRef, user_id: str, reply: Reply, respond) -> None:
         """In a DM an ordinary message; in a channel an ephemeral one only `user_id` sees."""
-        channel = chat.key.split(":", 1)[1]
+        channel = platform_id(chat.key)
         if chat.kind == "private":
             await self._post(channel, reply)
             return
@@ -261,15 +249,13 @@ class SlackAdapter:
             self._recounting.discard(delivery_id)
 
     async def _update_answered_count(self, delivery_id: int) -> None:
-        delivery = self.app.store.delivery(delivery_id)
-        if delivery is None or not delivery["message_id"]:
+        shown = await self.app.run(self.app.drill.answered_count, delivery_id, self.clock())
+        if shown is None:
             return
-        row = self.app.store.chat(delivery["chat"])
-        question = self.app.drill.daily_replies(row["key"], delivery_id, self.clock())[-1]
-        footer = text(row["language"], "answered_count", n=self.app.store.graded_count(delivery_id))
         try:
-            await self.client.chat_update(channel=row["key"].split(":", 1)[1], ts=delivery["message_id"],
-                                          text=plain_text(question.text), blocks=message_blocks(question, footer))
+            await self.client.chat_update(channel=platform_id(shown.chat_key), ts=shown.message_id,
+                                          text=plain_text(shown.question.text),
+                                          blocks=message_blocks(shown.question, shown.footer))
         except SlackApiError as error:
             # The count is a courtesy; the grade is already stored.
             log.warning("could not update the answered count of delivery %s: %s", delivery_id, error)

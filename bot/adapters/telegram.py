@@ -30,15 +30,14 @@ from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_pacing import BROADCAST, TelegramPacer
 from bot.app import App
 from bot.config import TelegramSettings
-from bot.core.commands import COMMANDS, parse_command
+from bot.core.commands import COMMANDS, needs_admin_check
 from bot.core.messages import LANGUAGES, text
-from bot.core.replies import ChatRef, MemberRef, Reply
+from bot.core.replies import ChatRef, MemberRef, Reply, chat_key, platform_id
 from bot.delivery import ChatMoved, PermanentSendError
 from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
-_MANAGING = ("subscribe", "schedule", "unsubscribe")
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Refusals that will never change for this chat id; anything else (a 500, missing rights an admin can give
@@ -47,15 +46,10 @@ PERMANENT_REFUSALS = ("chat not found", "bot was blocked", "bot was kicked", "us
                       "group chat was deactivated", "bot is not a member")
 
 
-def chat_key(chat_id: int) -> str:
-    """The store key of a Telegram chat."""
-    return f"{PLATFORM}:{chat_id}"
-
-
 def chat_ref(chat: Chat) -> ChatRef:
     """A Telegram chat as the engine sees it."""
     kind = "private" if chat.type == Chat.PRIVATE else "group"
-    return ChatRef(chat_key(chat.id), PLATFORM, kind, chat.title or chat.full_name or "")
+    return ChatRef(chat_key(PLATFORM, chat.id), PLATFORM, kind, chat.title or chat.full_name or "")
 
 
 def member_ref(user: User, is_admin: bool = False) -> MemberRef:
@@ -105,12 +99,12 @@ class TelegramAdapter:
         chat, user = update.effective_chat, update.effective_user
         if message is None or user is None or message.text is None:
             return
-        command = parse_command(message.text)
         is_admin = False
-        if chat.type != Chat.PRIVATE and command is not None and command.name in _MANAGING:
+        if chat.type != Chat.PRIVATE and needs_admin_check(message.text):
             member = await context.bot.get_chat_member(chat.id, user.id)
             is_admin = member.status in _ADMINS
-        replies = self.app.drill.command(chat_ref(chat), member_ref(user, is_admin), message.text, self.clock())
+        replies = await self.app.run(self.app.drill.command, chat_ref(chat), member_ref(user, is_admin),
+                                     message.text, self.clock())
         for reply in replies:
             await self._send(chat.id, reply, reply_to=message.message_id if chat.type != Chat.PRIVATE else None)
 
@@ -121,57 +115,44 @@ class TelegramAdapter:
         if query is None or chat is None or query.message is None:
             return
         ref = chat_ref(chat)
-        replies = self.app.drill.action(ref, member_ref(query.from_user), query.data or "", self.clock())
-        reply = replies[0]
+        (reply,) = await self.app.run(self.app.drill.action, ref, member_ref(query.from_user), query.data or "",
+                                      self.clock())
         if reply.kind != "answer":
             await query.answer(_toast(reply.text))
             return
+        await query.answer()
         if ref.kind == "private":
-            await query.answer()
             await self._send(chat.id, reply)
             return
-        await self._reveal_in_group(query, chat.id, reply)
-
-    async def _reveal_in_group(self, query, chat_id: int, reply: Reply) -> None:
-        """In a group the answer is posted once, under a spoiler, as a reply to the question."""
-        lang = self._language(chat_id)
-        store = self.app.store
-        # Claim the post first, so two members tapping at once still get a single answer message.
-        if reply.delivery_id is not None and not store.claim_answer_post(reply.delivery_id):
-            await query.answer(text(lang, "answer_already_posted"))
-            return
-        await query.answer()
+        # A group's answer (the engine let this tap post it) goes under a spoiler, as a reply to the question.
+        sent = None
         try:
-            sent = await self._send(chat_id, reply, reply_to=query.message.message_id, as_spoiler=True)
-        except Exception:
+            sent = await self._send(chat.id, reply, reply_to=query.message.message_id, as_spoiler=True)
+        finally:
             if reply.delivery_id is not None:
-                store.set_answer_message(reply.delivery_id, None)
-            raise
-        if reply.delivery_id is not None:
-            store.set_answer_message(reply.delivery_id, str(sent.message_id) if sent else None)
+                await self.app.run(self.app.drill.answer_posted, reply.delivery_id,
+                                   str(sent.message_id) if sent else None)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was added to, removed from, blocked or unblocked in a chat."""
         change = update.my_chat_member
-        chat, now = change.chat, self.clock()
+        gone = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
         status = change.new_chat_member.status
-        row = self.app.store.ensure_chat(chat_key(chat.id), PLATFORM, chat_ref(chat).kind, chat_ref(chat).title,
-                                         self.app.settings.default_language, now)
-        if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
-            if row["status"] == "active":
-                self.app.store.set_status(row["key"], "inactive", f"bot {status} in chat", now)
+        if status in gone:
+            await self.app.run(self.app.drill.bot_removed, chat_key(PLATFORM, change.chat.id),
+                               f"bot {status} in chat", self.clock())
             return
-        if row["status"] == "inactive" and row["at"]:
-            self.app.store.set_status(row["key"], "active", None, now)
-        if chat.type != Chat.PRIVATE and change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
-            await context.bot.send_message(chat.id, render_messages(text(row["language"], "welcome"))[0],
-                                           parse_mode=ParseMode.HTML)
+        replies = await self.app.run(self.app.drill.bot_added, chat_ref(change.chat), self.clock(),
+                                     returning=change.old_chat_member.status in gone)
+        for reply in replies:
+            await self._send(change.chat.id, reply)
 
     async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: its history moves to the new chat id."""
         message = update.effective_message
         if message.migrate_to_chat_id:
-            self.app.store.move_chat(chat_key(message.chat.id), chat_key(message.migrate_to_chat_id))
+            await self.app.run(self.app.drill.chat_moved, chat_key(PLATFORM, message.chat.id),
+                               chat_key(PLATFORM, message.migrate_to_chat_id))
 
     async def on_webhook(self, request: web.Request) -> web.Response:
         """An update Telegram POSTed to the webhook; only requests carrying our secret get in."""
@@ -190,14 +171,14 @@ class TelegramAdapter:
 
     async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
         """The scheduler's Sender: post the daily replies; map Telegram's refusals to the scheduler's."""
-        chat_id = int(chat["key"].split(":", 1)[1])
+        chat_id = int(platform_id(chat["key"]))
         message_id = None
         try:
             for reply in replies:
                 sent = await self._send(chat_id, reply, broadcast=True)
                 message_id = str(sent.message_id) if sent else message_id
         except ChatMigrated as moved:
-            raise ChatMoved(chat_key(moved.new_chat_id)) from moved
+            raise ChatMoved(chat_key(PLATFORM, moved.new_chat_id)) from moved
         except (Forbidden, BadRequest) as refused:
             if any(reason in refused.message.lower() for reason in PERMANENT_REFUSALS):
                 raise PermanentSendError(refused.message) from refused
@@ -220,10 +201,6 @@ class TelegramAdapter:
                 rate_limit_args=BROADCAST if broadcast else None,
             )
         return sent
-
-    def _language(self, chat_id: int) -> str:
-        row = self.app.store.chat(chat_key(chat_id))
-        return row["language"] if row else self.app.settings.default_language
 
     # -- life cycle --------------------------------------------------------------
 

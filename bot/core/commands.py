@@ -12,6 +12,9 @@ from bot.core.progress import GRADES
 
 MAX_ARGUMENT_CHARS = 300
 COMMANDS = ("start", "help", "quiz", "streak", "leaderboard", "subscribe", "schedule", "unsubscribe", "topics")
+# Commands that change a group's or channel's schedule: the adapters ask the platform whether the member
+# is an admin before these (one API call), and only before these.
+MANAGING_COMMANDS = frozenset({"subscribe", "schedule", "unsubscribe"})
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _GRADE_CODES = {grade[0]: grade for grade in GRADES}  # k, p, m
 
@@ -32,6 +35,12 @@ def parse_command(text: str) -> Command | None:
         return None
     rest = match[2] or ""
     return Command(name=match[1].lower(), args=tuple(rest.split()[:20]), too_long=len(rest) > MAX_ARGUMENT_CHARS)
+
+
+def needs_admin_check(typed: str) -> bool:
+    """Whether the engine will want to know if the member is an admin to answer this command."""
+    parsed = parse_command(typed)
+    return parsed is not None and parsed.name in MANAGING_COMMANDS
 
 
 def typed_from_slash(text: str) -> str:

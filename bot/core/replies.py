@@ -5,6 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def chat_key(platform: str, platform_id: object) -> str:
+    """The store key of a chat: 'telegram:-1001', 'slack:C0TEAM', 'console:local'."""
+    return f"{platform}:{platform_id}"
+
+
+def platform_id(key: str) -> str:
+    """The platform's own id of a chat from its store key ('telegram:-1001' -> '-1001')."""
+    return key.split(":", 1)[1]
+
+
+def command_prefix(platform: str) -> str:
+    """How commands are typed on a platform: Slack has one slash command with sub-commands."""
+    return "/quiz " if platform == "slack" else "/"
+
+
+def chat_topics(row: dict) -> frozenset[str]:
+    """A chat row's topic filter (empty: every topic)."""
+    return frozenset(t for t in (row["topics"] or "").split(",") if t)
+
+
 @dataclass(frozen=True)
 class ChatRef:
     """Where a command came from: store key ('telegram:-1001'), platform, kind, title."""

@@ -50,6 +50,15 @@ class Schedule:
         return ZoneInfo(self.zone)
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """What a new subscription starts with, and how long a missed question may still be delivered."""
+
+    schedule: Schedule
+    language: str
+    catch_up: timedelta = timedelta(hours=6)
+
+
 def parse_time(text: str) -> time:
     """'9:00' or '09:00' -> time(9, 0); anything else raises ScheduleError('time')."""
     match = _TIME.match(text.strip()) if len(text) <= _MAX_ARGUMENT else None

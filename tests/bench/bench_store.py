@@ -45,7 +45,9 @@ from bot.core import schedule as sched  # noqa: E402
 from bot.core.choice import choose_daily_question  # noqa: E402
 from bot.core.practice import review  # noqa: E402
 from bot.core.progress import GRADES, POINTS  # noqa: E402
-from bot.drill import Defaults, Drill  # noqa: E402
+from bot.core.schedule import Defaults  # noqa: E402
+from bot.drill import Drill  # noqa: E402
+from bot.standings import board_text  # noqa: E402
 from bot.store import Store, open_database  # noqa: E402
 
 ZONE = "Asia/Seoul"
@@ -407,7 +409,7 @@ def report(store: Store, roster: dict[str, list[str]], repeats: int, budget: flo
         def call():
             key = rng.choice(keys)
             # As drill_commands.leaderboard_ calls it: the caller's own line, open-ended period.
-            drill.board_text(rows[key], rng.choice(roster[key]), period, since[period], None)
+            board_text(store, rows[key], rng.choice(roster[key]), period, since[period], None)
         return call
 
     def streak():
