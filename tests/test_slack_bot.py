@@ -47,7 +47,9 @@ class Slack:
             "is_enterprise_install": "false", "response_url": self.fake.response_url(f"{user}-{len(text)}"),
             "trigger_id": "1.2.3",
         })
-        return await self.post(body, "application/x-www-form-urlencoded", **signing)
+        status = await self.post(body, "application/x-www-form-urlencoded", **signing)
+        await self.adapter.settled()  # bolt answers at once and runs the command after: wait for it
+        return status
 
     async def press(self, user: str, button: dict, message_ts: str, channel: str = CHANNEL, *,
                     ephemeral: bool = False) -> int:
