@@ -65,6 +65,6 @@ def build_app(settings: Settings, now: datetime) -> App:
     if bank.errors or not bank.questions:
         raise StartupError("; ".join(bank.errors) or "no questions found in the notes")
     store = Store.open(settings.db_path)
-    sync = store.sync_bank(list(bank.questions), now)
+    sync = store.bank.sync_bank(list(bank.questions), now)
     drill = Drill(store, Defaults(settings.default_schedule, settings.default_language, settings.catch_up))
     return App(settings=settings, store=store, drill=drill, bank=bank, sync=sync)

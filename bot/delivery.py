@@ -99,7 +99,7 @@ class DailyDelivery:
         pending = []
         due_days: dict[tuple, list] = {}
         delivered: dict[object, set[str]] = {}
-        for chat in self.store.active_chats():
+        for chat in self.store.chats.active_chats():
             if chat["platform"] not in self.senders:
                 continue
             plan = (chat["zone"],) if every_active else (chat["at"], chat["zone"], chat["days"])
@@ -107,7 +107,7 @@ class DailyDelivery:
                 due_days[plan] = self._due_days(chat, now, every_active)
             for day in due_days[plan]:
                 if day not in delivered:
-                    delivered[day] = self.store.chats_delivered_on(day)
+                    delivered[day] = self.store.deliveries.chats_delivered_on(day)
                 if chat["key"] not in delivered[day]:
                     pending.append((chat, day))
         return pending
@@ -122,7 +122,7 @@ class DailyDelivery:
         """Deliver every due chat's question (and retry stale claims); returns what happened."""
         report = SweepReport()
         due = await self._run(self.due, now, every_active)
-        stale = await self._run(self.store.stale_claims, now - self.lease)
+        stale = await self._run(self.store.deliveries.stale_claims, now - self.lease)
         jobs = [self._deliver_new(chat, day, now, report) for chat, day in due]
         jobs += [self._retry(claim, now, report) for claim in stale]
         await asyncio.gather(*(self._track(job) for job in jobs))
@@ -164,7 +164,7 @@ class DailyDelivery:
 
     def _claim(self, chat: dict, day: date, now: datetime) -> tuple[int, list[Reply]] | None:
         question_id, cycle = self.drill.next_daily_question(chat)
-        delivery_id = self.store.claim_delivery(chat["key"], day, question_id, cycle, now)
+        delivery_id = self.store.deliveries.claim_delivery(chat["key"], day, question_id, cycle, now)
         if delivery_id is None:
             return None
         return delivery_id, self.drill.daily_replies(chat["key"], delivery_id, now)
@@ -179,9 +179,9 @@ class DailyDelivery:
                 await self._send(renewed[0], claim["id"], renewed[1], now, report)
 
     def _renew(self, claim: dict, now: datetime) -> tuple[dict, list[Reply]] | None:
-        if not self.store.renew_claim(claim, now):
+        if not self.store.deliveries.renew_claim(claim, now):
             return None  # another sweep took it first
-        chat = self.store.chat(claim["chat"])
+        chat = self.store.chats.chat(claim["chat"])
         if chat["platform"] not in self.senders:
             return None
         return chat, self.drill.daily_replies(chat["key"], claim["id"], now)
@@ -208,7 +208,7 @@ class DailyDelivery:
             report.errors.append(f"{chat['key']}: {error!r}")
             log.warning("send to %s failed, will retry after the lease: %r", chat["key"], error)
             return
-        await self._run(self.store.mark_sent, delivery_id, message_id, now)
+        await self._run(self.store.deliveries.mark_sent, delivery_id, message_id, now)
         if replies and replies[-1].kind == "question":
             report.sent += 1
         else:
@@ -217,9 +217,9 @@ class DailyDelivery:
     def _move(self, old_key: str, new_key: str, delivery_id: int) -> dict | None:
         """The chat under its new id, or None when its history merged into one that had this day already."""
         self.drill.chat_moved(old_key, new_key)
-        return self.store.chat(new_key) if self.store.delivery(delivery_id) is not None else None
+        return self.store.chats.chat(new_key) if self.store.deliveries.delivery(delivery_id) is not None else None
 
     def _refused(self, delivery_id: int, chat_key: str, reason: str, now: datetime) -> None:
         with self.store.db.atomic():
-            self.store.mark_failed(delivery_id, reason)
+            self.store.deliveries.mark_failed(delivery_id, reason)
             self.drill.bot_removed(chat_key, reason, now)

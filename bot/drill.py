@@ -22,7 +22,7 @@ from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, com
 from bot.core.schedule import Defaults
 from bot.drill_commands import COMMAND_HANDLERS, CommandContext
 from bot.standings import board_text, streak_of
-from bot.store import Store
+from bot.store import ChatStatus, Store
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,13 @@ class Drill:
         if action is None:
             return [Reply(text(lang, "stale_button"), private=True)]
         if action.kind in ("reveal", "grade"):
-            delivery = self.store.delivery(action.delivery_id)
+            delivery = self.store.deliveries.delivery(action.delivery_id)
             question = self._active_question(delivery["question_id"]) if delivery else None
             if delivery is None or delivery["chat"] != chat.key or question is None:
                 return [Reply(text(lang, "stale_button"), private=True)]
             if action.kind == "reveal":
                 # A group sees the daily answer once, posted for all: the first tap claims the post.
-                if chat.kind == "group" and not self.store.claim_answer_post(delivery["id"]):
+                if chat.kind == "group" and not self.store.deliveries.claim_answer_post(delivery["id"]):
                     return [Reply(text(lang, "answer_already_posted"), private=True)]
                 return [self._answer_reply(lang, question, chat, delivery_id=delivery["id"])]
             return [self._grade_daily(lang, delivery, question, member, action.grade, now)]
@@ -83,78 +83,78 @@ class Drill:
 
     def answer_posted(self, delivery_id: int, message_id: str | None) -> None:
         """Where a group's daily answer was posted; None when the post failed (a later tap may try again)."""
-        self.store.set_answer_message(delivery_id, message_id)
+        self.store.deliveries.set_answer_message(delivery_id, message_id)
 
     # -- the bot's place in chats --------------------------------------------
 
     def bot_added(self, chat: ChatRef, now: datetime, *, returning: bool) -> list[Reply]:
         """The bot joined a chat (`returning`: after it had been removed): a chat that had a schedule is
         active again; a group or channel it came back to is greeted."""
-        row = self.store.ensure_chat(chat.key, chat.platform, chat.kind, chat.title, self.defaults.language, now)
-        if row["status"] == "inactive" and row["at"]:
-            self.store.set_status(row["key"], "active", None, now)
+        row = self.store.chats.ensure_chat(chat.key, chat.platform, chat.kind, chat.title, self.defaults.language, now)
+        if row["status"] == ChatStatus.INACTIVE and row["at"]:
+            self.store.chats.set_status(row["key"], ChatStatus.ACTIVE, None, now)
         if returning and chat.kind in ("group", "channel"):
             return [Reply(text(row["language"], "welcome", p=command_prefix(chat.platform)))]
         return []
 
     def bot_removed(self, chat_key: str, reason: str, now: datetime) -> None:
         """The bot was removed, blocked or the chat archived: its daily question stops, history stays."""
-        row = self.store.chat(chat_key)
-        if row is not None and row["status"] == "active":
-            self.store.set_status(chat_key, "inactive", reason, now)
+        row = self.store.chats.chat(chat_key)
+        if row is not None and row["status"] == ChatStatus.ACTIVE:
+            self.store.chats.set_status(chat_key, ChatStatus.INACTIVE, reason, now)
 
     def platform_removed(self, platform: str, reason: str, now: datetime) -> None:
         """The app was uninstalled or its token revoked: every chat on that platform stops."""
-        for row in self.store.active_chats():
+        for row in self.store.chats.active_chats():
             if row["platform"] == platform:
-                self.store.set_status(row["key"], "inactive", reason, now)
+                self.store.chats.set_status(row["key"], ChatStatus.INACTIVE, reason, now)
 
     def chat_moved(self, old_key: str, new_key: str) -> None:
         """The chat got a new id (a Telegram group became a supergroup): its history moves with it."""
-        self.store.move_chat(old_key, new_key)
+        self.store.chats.move_chat(old_key, new_key)
 
     def subscribe_if_new(self, chat: ChatRef, member: MemberRef, now: datetime) -> list[Reply]:
         """A chat seen for the first time is subscribed to the default schedule (the terminal chat)."""
-        row = self.store.chat(chat.key)
-        if row is not None and row["status"] != "new":
+        row = self.store.chats.chat(chat.key)
+        if row is not None and row["status"] != ChatStatus.NEW:
             return []
         return self.command(chat, member, "/subscribe", now)
 
     def language(self, chat_key: str) -> str:
         """The chat's language (the default for a chat not seen yet)."""
-        row = self.store.chat(chat_key)
+        row = self.store.chats.chat(chat_key)
         return row["language"] if row else self.defaults.language
 
     def answered_count(self, delivery_id: int, now: datetime) -> AnsweredCount | None:
         """The daily message of a delivery with its "N answered" footer; None when it was never posted."""
-        delivery = self.store.delivery(delivery_id)
+        delivery = self.store.deliveries.delivery(delivery_id)
         if delivery is None or not delivery["message_id"]:
             return None
         question = self.daily_replies(delivery["chat"], delivery_id, now)[-1]
-        footer = text(self.language(delivery["chat"]), "answered_count", n=self.store.graded_count(delivery_id))
+        footer = text(self.language(delivery["chat"]), "answered_count", n=self.store.grades.graded_count(delivery_id))
         return AnsweredCount(delivery["chat"], delivery["message_id"], question, footer)
 
     # -- daily question ----------------------------------------------------
 
     def next_daily_question(self, chat: dict) -> tuple[str | None, int]:
         """(question id or None when nothing is eligible, cycle) for the chat's next daily question."""
-        cycle, asked = self.store.current_cycle(chat["key"])
-        eligible = self.store.active_question_ids(chat_topics(chat) or None)
+        cycle, asked = self.store.deliveries.current_cycle(chat["key"])
+        eligible = self.store.bank.active_question_ids(chat_topics(chat) or None)
         choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
         return choice if choice else (None, cycle)
 
     def daily_replies(self, chat_key: str, delivery_id: int, now: datetime) -> list[Reply]:
         """The daily question message, preceded by last week's board on the chat's first drill day of a week."""
-        row = self.store.chat(chat_key)
-        delivery = self.store.delivery(delivery_id)
+        row = self.store.chats.chat(chat_key)
+        delivery = self.store.deliveries.delivery(delivery_id)
         lang = row["language"]
         if delivery["question_id"] is None:
             return [Reply(text(lang, "no_eligible_questions", topics=row["topics"] or "-"), kind="notice")]
-        question = self.store.question(delivery["question_id"])
+        question = self.store.bank.question(delivery["question_id"])
         replies = []
         day = date.fromisoformat(delivery["local_date"])
         monday = sched.week_start(day)
-        if not self.store.drill_days(chat_key, since=monday, before=day):
+        if not self.store.deliveries.drill_days(chat_key, since=monday, before=day):
             board = board_text(self.store, row, None, "week", monday - timedelta(days=7), monday,
                                title_key="weekly_summary")
             if board:
@@ -167,12 +167,12 @@ class Drill:
     # -- shared with the commands ------------------------------------------------
 
     def _enter(self, chat: ChatRef, member: MemberRef, now: datetime) -> dict:
-        self.store.ensure_member(member.key, member.name)
-        return self.store.ensure_chat(chat.key, chat.platform, chat.kind, chat.title,
+        self.store.chats.ensure_member(member.key, member.name)
+        return self.store.chats.ensure_chat(chat.key, chat.platform, chat.kind, chat.title,
                                       self.defaults.language, now)
 
     def _active_question(self, question_id: str | None) -> dict | None:
-        question = self.store.question(question_id) if question_id else None
+        question = self.store.bank.question(question_id) if question_id else None
         return question if question and question["active"] else None
 
     def _answer_reply(self, lang: str, question: dict, chat: ChatRef, delivery_id: int | None = None) -> Reply:
@@ -187,19 +187,19 @@ class Drill:
 
     def _grade_daily(self, lang: str, delivery: dict, question: dict, member: MemberRef, grade: str,
                      now: datetime) -> Reply:
-        previous = self.store.grade(delivery["id"], member.key)
-        latest = self.store.latest_drill_day(delivery["chat"])
+        previous = self.store.grades.grade(delivery["id"], member.key)
+        latest = self.store.deliveries.latest_drill_day(delivery["chat"])
         on_time = latest is not None and latest["id"] == delivery["id"]
         if previous is not None and previous["on_time"] and not on_time:
             # The day has closed: the points earned then stand; only the review is corrected.
             on_time, points = True, previous["points"]
         else:
             points = POINTS[grade] if on_time else 0
-        card_before = previous["card_before"] if previous else self.store.card_json(member.key, question["id"])
+        card_before = previous["card_before"] if previous else self.store.grades.card_json(member.key, question["id"])
         state = review(card_before, grade, now, card_id=_card_id(member.key, question["id"]))
-        self.store.record_daily_grade(delivery["id"], member.key, question["id"], grade, points, on_time,
+        self.store.grades.record_daily_grade(delivery["id"], member.key, question["id"], grade, points, on_time,
                                       card_before, state, now)
-        chat_row = self.store.chat(delivery["chat"])
+        chat_row = self.store.chats.chat(delivery["chat"])
         current = streak_of(self.store, chat_row["key"], member.key).current
         key = "graded_on_time" if on_time else "graded_late"
         if previous is not None:
@@ -208,9 +208,9 @@ class Drill:
                      private=True, kind="graded", delivery_id=delivery["id"], question_id=question["id"])
 
     def _grade_practice(self, lang: str, question: dict, member: MemberRef, grade: str, now: datetime) -> Reply:
-        state = review(self.store.card_json(member.key, question["id"]), grade, now,
+        state = review(self.store.grades.card_json(member.key, question["id"]), grade, now,
                        card_id=_card_id(member.key, question["id"]))
-        self.store.put_card(member.key, question["id"], state, now)
+        self.store.grades.put_card(member.key, question["id"], state, now)
         return Reply(text(lang, "practice_graded", grade=text(lang, f"grade_{grade}"),
                           due=_interval(lang, state.due - now)), private=True)
 

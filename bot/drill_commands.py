@@ -18,7 +18,7 @@ from bot.core.practice import pick_practice_question
 from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
 from bot.core.schedule import Defaults
 from bot.standings import board_text, streak_of
-from bot.store import Store
+from bot.store import ChatStatus, Store
 
 SCHEDULE_FIELDS = ("time", "zone", "days", "topics", "language")
 
@@ -52,7 +52,7 @@ def _shorten(value: str) -> str:
 
 def start(ctx: CommandContext) -> list[Reply]:
     """Welcome: what the drill is and how to begin."""
-    key = "welcome_subscribed" if ctx.row["status"] == "active" else "welcome"
+    key = "welcome_subscribed" if ctx.row["status"] == ChatStatus.ACTIVE else "welcome"
     return [ctx.say(key), *help_(ctx)]
 
 
@@ -63,14 +63,14 @@ def help_(ctx: CommandContext) -> list[Reply]:
 
 def topics(ctx: CommandContext) -> list[Reply]:
     """Topics in the bank with their question counts, and this chat's filter."""
-    lines = [text(ctx.language, "topic_line", topic=topic, n=n) for topic, n in ctx.store.topics().items()]
+    lines = [text(ctx.language, "topic_line", topic=topic, n=n) for topic, n in ctx.store.bank.topics().items()]
     return [ctx.say("topics", lines="\n".join(lines) or "-",
                     chosen=ctx.row["topics"] or text(ctx.language, "all_topics"))]
 
 
 def quiz(ctx: CommandContext) -> list[Reply]:
     """A practice question picked by spaced repetition, from one topic or the chat's topics."""
-    known = ctx.store.topics()
+    known = ctx.store.bank.topics()
     if ctx.command.args:
         topic = " ".join(ctx.command.args)
         if topic not in known:
@@ -78,11 +78,11 @@ def quiz(ctx: CommandContext) -> list[Reply]:
         wanted = frozenset({topic})
     else:
         wanted = chat_topics(ctx.row)
-    candidates = ctx.store.active_question_ids(wanted or None)
-    picked = pick_practice_question(candidates, ctx.store.cards(ctx.member.key), ctx.now, ctx.member.key)
+    candidates = ctx.store.bank.active_question_ids(wanted or None)
+    picked = pick_practice_question(candidates, ctx.store.grades.cards(ctx.member.key), ctx.now, ctx.member.key)
     if picked is None:
         return [ctx.say("no_questions")]
-    question = ctx.store.question(picked)
+    question = ctx.store.bank.question(picked)
     body = text(ctx.language, "practice_question", topic=question["topic"], question=question["question"])
     button = Button(text(ctx.language, "show_answer"), practice_reveal_payload(picked), "reveal")
     return [Reply(body, buttons=(button,), private=ctx.chat.kind == "channel", kind="question", question_id=picked)]
@@ -99,7 +99,7 @@ def leaderboard_(ctx: CommandContext) -> list[Reply]:
     args = ctx.command.args
     arg = args[0].lower() if args else "week"
     if arg in ("hide", "show"):
-        ctx.store.set_hidden(ctx.member.key, arg == "hide")
+        ctx.store.chats.set_hidden(ctx.member.key, arg == "hide")
         return [ctx.say("leaderboard_hidden" if arg == "hide" else "leaderboard_shown")]
     if arg not in ("week", "month", "all") or len(args) > 1:
         return [ctx.say("bad_period", value=_shorten(" ".join(args)))]
@@ -114,7 +114,7 @@ def subscribe(ctx: CommandContext) -> list[Reply]:
     row = ctx.row
     # In Slack anyone in a channel may start it (as anyone may invite an app); a running one is the
     # subscriber's and the admins' to change.
-    open_to_all = ctx.chat.platform == "slack" and row["status"] != "active"
+    open_to_all = ctx.chat.platform == "slack" and row["status"] != ChatStatus.ACTIVE
     if not (open_to_all or _can_manage(ctx)):
         return [ctx.say("admins_only")]
     if len(ctx.command.args) > 2:
@@ -131,7 +131,7 @@ def subscribe(ctx: CommandContext) -> list[Reply]:
     except sched.ScheduleError as error:
         return [ctx.say(f"bad_{error.kind}", value=_shorten(error.value))]
     days = row["days"] if row["days"] is not None else sched.format_days(defaults.days)
-    ctx.store.subscribe(row["key"], at=at.strftime("%H:%M"), zone=zone, days=days, by=ctx.member.key, now=ctx.now)
+    ctx.store.chats.subscribe(row["key"], at=at.strftime("%H:%M"), zone=zone, days=days, by=ctx.member.key, now=ctx.now)
     return [_confirm(ctx, "subscribed")]
 
 
@@ -139,7 +139,7 @@ def schedule(ctx: CommandContext) -> list[Reply]:
     """Show or change one part of the schedule: `/schedule time|zone|days|topics|language VALUE`."""
     row, args = ctx.row, ctx.command.args
     if not args:
-        if row["status"] != "active":
+        if row["status"] != ChatStatus.ACTIVE:
             return [ctx.say("not_subscribed")]
         return [_confirm(ctx, "schedule_now")]
     if not _can_manage(ctx):
@@ -149,14 +149,14 @@ def schedule(ctx: CommandContext) -> list[Reply]:
         return [ctx.say("bad_schedule")]
     value = " ".join(values)
     try:
-        change = _schedule_change(ctx.store.topics(), field_name, value)
+        change = _schedule_change(ctx.store.bank.topics(), field_name, value)
     except sched.ScheduleError as error:
         if error.kind == "topics":
-            return [ctx.say("unknown_topic", value=_shorten(error.value), topics=", ".join(ctx.store.topics()))]
+            return [ctx.say("unknown_topic", value=_shorten(error.value), topics=", ".join(ctx.store.bank.topics()))]
         return [ctx.say(f"bad_{error.kind}", value=_shorten(error.value))]
-    ctx.store.update_chat(row["key"], change, ctx.now)
-    if row["status"] != "active":
-        return [ctx.say("schedule_saved_not_subscribed", row=ctx.store.chat(row["key"]))]
+    ctx.store.chats.update_chat(row["key"], change, ctx.now)
+    if row["status"] != ChatStatus.ACTIVE:
+        return [ctx.say("schedule_saved_not_subscribed", row=ctx.store.chats.chat(row["key"]))]
     return [_confirm(ctx, "schedule_changed")]
 
 
@@ -164,9 +164,9 @@ def unsubscribe(ctx: CommandContext) -> list[Reply]:
     """Stop the daily question; history and streaks are kept."""
     if not _can_manage(ctx):
         return [ctx.say("admins_only")]
-    if ctx.row["status"] != "active":
+    if ctx.row["status"] != ChatStatus.ACTIVE:
         return [ctx.say("not_subscribed")]
-    ctx.store.set_status(ctx.row["key"], "stopped", None, ctx.now)
+    ctx.store.chats.set_status(ctx.row["key"], ChatStatus.STOPPED, None, ctx.now)
     return [ctx.say("unsubscribed", private=False)]
 
 
@@ -192,7 +192,7 @@ def _schedule_change(known_topics: dict[str, int], field_name: str, value: str) 
 
 def _confirm(ctx: CommandContext, key: str) -> Reply:
     """The schedule as it now stands, with the next question's local time."""
-    row = ctx.store.chat(ctx.row["key"])
+    row = ctx.store.chats.chat(ctx.row["key"])
     plan = sched.Schedule(sched.parse_time(row["at"]), row["zone"],
                           sched.parse_days(row["days"]) if row["days"] else frozenset())
     upcoming = sched.next_drill_instant(plan, ctx.now - timedelta(seconds=1))

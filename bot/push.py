@@ -36,4 +36,4 @@ async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: 
 
 def _next_question_text(app: App, chat: dict) -> str:
     question_id, _cycle = app.drill.next_daily_question(chat)
-    return app.store.question(question_id)["question"] if question_id else "(no eligible question)"
+    return app.store.bank.question(question_id)["question"] if question_id else "(no eligible question)"

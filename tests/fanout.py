@@ -56,8 +56,8 @@ def seed_chats(db_path: Path, count: int, *, group_share: float = 0.3, platform:
         for chat_id in chat_ids:
             key = f"{platform}:{chat_id}"
             kind = "channel" if platform == "slack" else ("group" if chat_id < 0 else "private")
-            store.ensure_chat(key, platform, kind, "", "en", now)
-            store.subscribe(key, at=now.strftime("%H:%M"), zone="UTC", days=every_day, by=f"{platform}:1", now=now)
+            store.chats.ensure_chat(key, platform, kind, "", "en", now)
+            store.chats.subscribe(key, at=now.strftime("%H:%M"), zone="UTC", days=every_day, by=f"{platform}:1", now=now)
     finally:
         store.close()
     return chat_ids

@@ -77,7 +77,7 @@ async def test_catch_up_after_downtime_inside_the_window_but_not_outside(app):
     assert len(sender.sent) == 1
     await delivery.sweep(utc(2026, 12, 1, 7, 0))  # seven hours late the next day: too late
     assert len(sender.sent) == 1
-    assert app.store.drill_days("console:seoul") == [date(2026, 11, 30)]
+    assert app.store.deliveries.drill_days("console:seoul") == [date(2026, 11, 30)]
 
 
 async def test_two_sweeps_racing_over_the_same_chats_send_once(app, tmp_path):
@@ -105,12 +105,12 @@ async def test_a_permanent_error_deactivates_and_subscribing_again_reactivates(a
     delivery = app.delivery({"console": sender}, clock=None)
     report = await delivery.sweep(utc(2026, 11, 30, 0, 1))
     assert report.deactivated == 1 and [key for key, _ in sender.sent] == [other.key]
-    row = app.store.chat(chat.key)
+    row = app.store.chats.chat(chat.key)
     assert (row["status"], row["reason"]) == ("inactive", "bot was blocked by the user")
     await delivery.sweep(utc(2026, 11, 30, 0, 30))  # no retry for a permanent error
     assert app.store.db["deliveries"].count == 2
     app.drill.command(chat, ADMIN, "/subscribe", utc(2026, 11, 30, 1))
-    assert app.store.chat(chat.key)["status"] == "active"
+    assert app.store.chats.chat(chat.key)["status"] == "active"
 
 
 async def test_a_transient_error_is_retried_after_the_lease(app):
@@ -125,7 +125,7 @@ async def test_a_transient_error_is_retried_after_the_lease(app):
     assert sender.sent == []
     report = await delivery.sweep(start + app.settings.claim_lease + timedelta(seconds=1))
     assert report.retried == 1 and [key for key, _ in sender.sent] == [chat.key]
-    assert app.store.latest_drill_day(chat.key)["status"] == "sent"
+    assert app.store.deliveries.latest_drill_day(chat.key)["status"] == "sent"
 
 
 class GatedSender(RecordingSender):
@@ -193,14 +193,14 @@ async def test_a_crash_between_claim_and_mark_is_retried_after_the_lease_and_nev
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-    assert app.store.latest_drill_day(chat.key)["status"] == "claimed"
+    assert app.store.deliveries.latest_drill_day(chat.key)["status"] == "claimed"
     sender = RecordingSender()
     delivery = app.delivery({"console": sender}, clock=None)
     await delivery.sweep(now + timedelta(seconds=30))
     assert sender.sent == []  # still inside the lease: the crashed sender might come back
     await delivery.sweep(now + app.settings.claim_lease + timedelta(minutes=1))
     assert [key for key, _ in sender.sent] == [chat.key]
-    assert app.store.latest_drill_day(chat.key)["status"] == "sent"
+    assert app.store.deliveries.latest_drill_day(chat.key)["status"] == "sent"
     assert app.store.db["deliveries"].count == 1
 
 
@@ -265,8 +265,8 @@ async def test_a_tick_cancelled_by_the_scheduler_mid_send_still_finishes_and_mar
     (running,) = scheduler._executors["default"]._pending_futures
     scheduler.shutdown(wait=False)  # cancels the running tick (APScheduler logs the CancelledError)
     await asyncio.wait_for(running, timeout=10)
-    assert sender.sent == [] and app.store.latest_drill_day(chat.key)["status"] == "claimed"  # the tick is over
+    assert sender.sent == [] and app.store.deliveries.latest_drill_day(chat.key)["status"] == "claimed"  # the tick is over
     sender.gate.set()  # the send, cut off from its tick, answers now
     await asyncio.wait_for(delivery.stop(), timeout=10)
     assert [key for key, _ in sender.sent] == [chat.key]
-    assert app.store.latest_drill_day(chat.key)["status"] == "sent"
+    assert app.store.deliveries.latest_drill_day(chat.key)["status"] == "sent"

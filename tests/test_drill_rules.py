@@ -23,7 +23,7 @@ def drill_day(app):
 
     async def deliver(at: datetime) -> int | None:
         await delivery.sweep(at)
-        row = app.store.latest_drill_day(SEOUL_GROUP.key)
+        row = app.store.deliveries.latest_drill_day(SEOUL_GROUP.key)
         return row["id"] if row else None
 
     deliver.sender = sender
@@ -40,7 +40,7 @@ async def test_two_members_grade_the_same_question_for_themselves(app, drill_day
     assert reveal[0].kind == "answer" and [b.role for b in reveal[0].buttons] == ["knew", "partly", "missed"]
     grade(app, ADMIN, delivery_id, "knew", seoul(30, 9, 10))
     grade(app, MEMBER, delivery_id, "missed", seoul(30, 9, 11))
-    assert app.store.points_by_member(SEOUL_GROUP.key) == {ADMIN.key: ("Ann", 3), MEMBER.key: ("Bo", 1)}
+    assert app.store.grades.points_by_member(SEOUL_GROUP.key) == {ADMIN.key: ("Ann", 3), MEMBER.key: ("Bo", 1)}
     board = app.drill.command(SEOUL_GROUP, MEMBER, "/leaderboard", seoul(30, 10))[0]
     assert not board.private
     assert board.text.index("Ann") < board.text.index("Bo")
@@ -72,7 +72,7 @@ async def test_a_streak_runs_across_the_weekend(app, drill_day):
         delivery_id = await drill_day(day)
         grade(app, MEMBER, delivery_id, "partly", day + timedelta(minutes=30))
     # Saturday and Sunday had no delivery at all.
-    assert app.store.drill_days(SEOUL_GROUP.key, since=seoul(28).date(), before=seoul(30).date()) == []
+    assert app.store.deliveries.drill_days(SEOUL_GROUP.key, since=seoul(28).date(), before=seoul(30).date()) == []
     reply = app.drill.command(SEOUL_GROUP, MEMBER, "/streak", seoul(30, 12))[0]
     assert "6" in reply.text and reply.private
     assert app.drill.streak_of(SEOUL_GROUP.key, MEMBER.key).current == 6
@@ -123,17 +123,17 @@ async def test_only_admins_change_a_group_schedule(app, drill_day):
         assert reply.private
     assert store_snapshot(app.store) == before
     (reply,) = app.drill.command(SEOUL_GROUP, ADMIN, "/schedule time 10:00", seoul(30, 10))
-    assert app.store.chat(SEOUL_GROUP.key)["at"] == "10:00"
+    assert app.store.chats.chat(SEOUL_GROUP.key)["at"] == "10:00"
 
 
 async def test_a_day_with_no_eligible_questions_sends_a_notice_and_is_not_a_drill_day(app, drill_day):
     app.drill.command(SEOUL_GROUP, ADMIN, "/schedule topics docker", seoul(29))
     docker_free = [q for q in app.bank.questions if q.topic != "docker"]
-    app.store.sync_bank(docker_free, seoul(29))  # the docker notes were removed
+    app.store.bank.sync_bank(docker_free, seoul(29))  # the docker notes were removed
     await drill_day(seoul(30))
     _, replies = drill_day.sender.sent[-1]
     assert replies[-1].kind == "notice" and "docker" in replies[-1].text
-    assert app.store.drill_days(SEOUL_GROUP.key) == []
+    assert app.store.deliveries.drill_days(SEOUL_GROUP.key) == []
     (row,) = app.store.db["deliveries"].rows
     assert row["status"] == "empty"
 
@@ -172,11 +172,11 @@ async def test_a_grade_changed_after_its_day_closed_keeps_the_points_earned_whil
     monday = await drill_day(seoul(30))
     grade(app, MEMBER, monday, "knew", seoul(30, 9, 10))
     await drill_day(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc))  # Tuesday's question closes Monday
-    card_before = app.store.card_json(MEMBER.key, app.store.delivery(monday)["question_id"])
+    card_before = app.store.grades.card_json(MEMBER.key, app.store.deliveries.delivery(monday)["question_id"])
     reply = grade(app, MEMBER, monday, "missed", datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc))[0]
     (row,) = app.store.db["grades"].rows
     assert (row["grade"], row["points"], row["on_time"]) == ("missed", 3, 1)
-    assert app.store.points_by_member(SEOUL_GROUP.key) == {MEMBER.key: ("Bo", 3)}
+    assert app.store.grades.points_by_member(SEOUL_GROUP.key) == {MEMBER.key: ("Bo", 3)}
     assert app.drill.streak_of(SEOUL_GROUP.key, MEMBER.key).current == 1
-    assert app.store.card_json(MEMBER.key, app.store.delivery(monday)["question_id"]) != card_before  # review corrected
+    assert app.store.grades.card_json(MEMBER.key, app.store.deliveries.delivery(monday)["question_id"]) != card_before  # review corrected
     assert reply.kind == "graded"

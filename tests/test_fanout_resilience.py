@@ -82,7 +82,7 @@ async def test_429s_and_blocked_chats_deliver_everything_else_exactly_once_witho
 
     assert count.missing([c for c in chat_ids if c not in blocked]) == 0 and count.duplicates == 0
     store = Store(open_database(db))
-    assert all(store.chat(f"telegram:{c}")["status"] == "inactive" for c in blocked)
+    assert all(store.chats.chat(f"telegram:{c}")["status"] == "inactive" for c in blocked)
     store.close()
     sends = len(fake.calls_to("sendMessage"))
     # Every chat once, each 429 retried once, each blocked chat tried once: nothing more.
@@ -96,9 +96,9 @@ def grade_yesterday(db, chat_ids: list[int], members: int) -> int:
     try:
         for chat_id in chat_ids:
             key = f"telegram:{chat_id}"
-            question_id, cycle = app.drill.next_daily_question(app.store.chat(key))
-            delivery_id = app.store.claim_delivery(key, (now - timedelta(days=1)).date(), question_id, cycle, now)
-            app.store.mark_sent(delivery_id, "1", now)
+            question_id, cycle = app.drill.next_daily_question(app.store.chats.chat(key))
+            delivery_id = app.store.deliveries.claim_delivery(key, (now - timedelta(days=1)).date(), question_id, cycle, now)
+            app.store.deliveries.mark_sent(delivery_id, "1", now)
             ref = ChatRef(key, "telegram", "group" if chat_id < 0 else "private")
             for member in range(members):
                 app.drill.action(ref, MemberRef(f"telegram:{member}", f"m{member}"), grade_payload(delivery_id, "knew"),

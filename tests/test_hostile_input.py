@@ -118,9 +118,9 @@ def drill_world(subscribed: bool) -> Iterator[World]:
             asyncio.run(app.delivery(senders, clock=None).sweep(NOW))
             deliveries = {row["id"]: (row["chat"], row["question_id"]) for row in app.store.db["deliveries"].rows}
             stale = next(qid for chat, qid in deliveries.values() if chat == TELEGRAM_GROUP.chat.key)
-            app.store.sync_bank([q for q in app.bank.questions if q.id != stale], NOW)
-        active = frozenset(app.store.active_question_ids())
-        yield World(app, deliveries, active, frozenset(app.store.topics()))
+            app.store.bank.sync_bank([q for q in app.bank.questions if q.id != stale], NOW)
+        active = frozenset(app.store.bank.active_question_ids())
+        yield World(app, deliveries, active, frozenset(app.store.bank.topics()))
 
 
 def _typed(chat: ChatRef, words: str) -> str:
@@ -440,7 +440,7 @@ def test_commands_with_garbage_arguments_either_refuse_and_change_nothing_or_suc
             if after != before:
                 command = parsed.name if parsed else None
                 assert keys & SUCCESS.get(command, set()), (typed, replies[0].text)
-                assert_deliverable(world.app.store.chat(place.chat.key), world.topics)
+                assert_deliverable(world.app.store.chats.chat(place.chat.key), world.topics)
             if keys & REFUSALS:
                 assert_one_private_line(replies)
                 assert after == before, (typed, replies[0].text)

@@ -36,7 +36,7 @@ def test_push_without_all_sends_only_due_chats(tmp_path):
     # The same chat made due a minute ago is pushed: the first push sent nothing for the right reason.
     now = datetime.now(timezone.utc)
     store = Store(open_database(db))
-    store.update_chat("console:local", {"at": (now - timedelta(minutes=1)).strftime("%H:%M")}, now)
+    store.chats.update_chat("console:local", {"at": (now - timedelta(minutes=1)).strftime("%H:%M")}, now)
     store.close()
     due = run_bot(db, "push")
     assert due.returncode == 0 and "sent 1," in due.stdout

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from bot.core.practice import review
 from bot.core.progress import POINTS, current_streaks, streak
 from bot.store import Store
-from bot.store_schema import migrations
+from bot.store.schema import migrations
 
 from factories import make_question
 
@@ -21,24 +21,24 @@ def history(store: Store, chat: str, members: list[str], days: int, rng: random.
     """A chat with `days` weekday deliveries (some failed or empty: not drill days) and random grades,
     on time or late, including changed grades."""
     question = make_question("What is a pod?")
-    store.sync_bank([question], now)
-    store.ensure_chat(chat, "console", "group", chat, "en", now)
+    store.bank.sync_bank([question], now)
+    store.chats.ensure_chat(chat, "console", "group", chat, "en", now)
     for member in members:
-        store.ensure_member(member, member.split(":")[1].title())
+        store.chats.ensure_member(member, member.split(":")[1].title())
     day = START
     for _ in range(days):
         day += timedelta(days=3 if day.weekday() == 4 else 1)
         status = rng.choices(["sent", "claimed", "failed", "empty"], [85, 5, 5, 5])[0]
-        delivery_id = store.claim_delivery(chat, day, None if status == "empty" else question.id, 0, now)
+        delivery_id = store.deliveries.claim_delivery(chat, day, None if status == "empty" else question.id, 0, now)
         if status == "sent":
-            store.mark_sent(delivery_id, "m1", now)
+            store.deliveries.mark_sent(delivery_id, "m1", now)
         elif status == "failed":
-            store.mark_failed(delivery_id, "chat not found")
+            store.deliveries.mark_failed(delivery_id, "chat not found")
         for member in members:
             for _ in range(rng.choice([0, 1, 1, 2])):  # a second grade changes the first
                 grade = rng.choice(list(POINTS))
                 on_time = rng.random() < 0.9
-                store.record_daily_grade(delivery_id, member, question.id, grade, POINTS[grade] if on_time else 0,
+                store.grades.record_daily_grade(delivery_id, member, question.id, grade, POINTS[grade] if on_time else 0,
                                          on_time, None, review(None, grade, now, card_id=1), now)
 
 
@@ -48,25 +48,25 @@ def test_every_members_streak_in_one_walk_matches_the_streak_rule(store, now):
     for number in range(12):
         chat = f"console:chat{number}"
         history(store, chat, members, rng.randint(0, 15), rng, now)
-        days = store.drill_days(chat)
-        walked = current_streaks(days, lambda day, among: store.on_time_members(chat, day, among))
-        expected = {m: streak(days, store.completed_days(chat, m)).current for m in members}
+        days = store.deliveries.drill_days(chat)
+        walked = current_streaks(days, lambda day, among: store.grades.on_time_members(chat, day, among))
+        expected = {m: streak(days, store.grades.completed_days(chat, m)).current for m in members}
         assert {m: walked.get(m, 0) for m in members} == expected, chat
 
 
 def test_on_time_members_of_a_day_only_among_the_ones_asked_about(store, now):
     question = make_question("What is a pod?")
-    store.sync_bank([question], now)
-    store.ensure_chat("console:team", "console", "group", "team", "en", now)
-    delivery_id = store.claim_delivery("console:team", START, question.id, 0, now)
+    store.bank.sync_bank([question], now)
+    store.chats.ensure_chat("console:team", "console", "group", "team", "en", now)
+    delivery_id = store.deliveries.claim_delivery("console:team", START, question.id, 0, now)
     for member, on_time in (("console:ann", True), ("console:bo", True), ("console:cy", False)):
-        store.ensure_member(member, member)
-        store.record_daily_grade(delivery_id, member, question.id, "knew", 3 if on_time else 0, on_time, None,
+        store.chats.ensure_member(member, member)
+        store.grades.record_daily_grade(delivery_id, member, question.id, "knew", 3 if on_time else 0, on_time, None,
                                  review(None, "knew", now, card_id=1), now)
-    assert store.on_time_members("console:team", START) == {"console:ann", "console:bo"}
-    assert store.on_time_members("console:team", START, among=["console:bo", "console:cy"]) == {"console:bo"}
-    assert store.on_time_members("console:team", START, among=[]) == set()
-    assert store.on_time_members("console:team", START + timedelta(days=1)) == set()
+    assert store.grades.on_time_members("console:team", START) == {"console:ann", "console:bo"}
+    assert store.grades.on_time_members("console:team", START, among=["console:bo", "console:cy"]) == {"console:bo"}
+    assert store.grades.on_time_members("console:team", START, among=[]) == set()
+    assert store.grades.on_time_members("console:team", START + timedelta(days=1)) == set()
 
 
 def test_all_time_points_follow_every_grade_write(store, now):
@@ -76,23 +76,23 @@ def test_all_time_points_follow_every_grade_write(store, now):
     history(store, "console:other", members, 5, rng, now)
     for chat in ("console:team", "console:other"):
         # Without dates the totals answer; with any date the grades themselves are added up.
-        assert store.points_by_member(chat) == store.points_by_member(chat, since=date.min), chat
+        assert store.grades.points_by_member(chat) == store.grades.points_by_member(chat, since=date.min), chat
     store.db.execute("delete from grades where member = 'console:bo'")
-    store.move_chat("console:team", "console:moved")
-    assert store.points_by_member("console:team") == {}
-    assert store.points_by_member("console:moved") == store.points_by_member("console:moved", since=date.min)
-    assert "console:bo" not in store.points_by_member("console:moved")
+    store.chats.move_chat("console:team", "console:moved")
+    assert store.grades.points_by_member("console:team") == {}
+    assert store.grades.points_by_member("console:moved") == store.grades.points_by_member("console:moved", since=date.min)
+    assert "console:bo" not in store.grades.points_by_member("console:moved")
 
 
 def test_a_member_with_only_late_grades_is_on_the_all_time_board_with_no_points(store, now):
     question = make_question("What is a pod?")
-    store.sync_bank([question], now)
-    store.ensure_chat("console:team", "console", "group", "team", "en", now)
-    store.ensure_member("console:bo", "Bo")
-    delivery_id = store.claim_delivery("console:team", START, question.id, 0, now)
-    store.record_daily_grade(delivery_id, "console:bo", question.id, "knew", 0, False, None,
+    store.bank.sync_bank([question], now)
+    store.chats.ensure_chat("console:team", "console", "group", "team", "en", now)
+    store.chats.ensure_member("console:bo", "Bo")
+    delivery_id = store.deliveries.claim_delivery("console:team", START, question.id, 0, now)
+    store.grades.record_daily_grade(delivery_id, "console:bo", question.id, "knew", 0, False, None,
                              review(None, "knew", now, card_id=1), now)
-    assert store.points_by_member("console:team") == {"console:bo": ("Bo", 0)}
+    assert store.grades.points_by_member("console:team") == {"console:bo": ("Bo", 0)}
 
 
 def test_the_migration_totals_the_grades_already_there(tmp_path, now):
@@ -102,55 +102,55 @@ def test_the_migration_totals_the_grades_already_there(tmp_path, now):
     store = Store(db)
     history(store, "console:team", ["console:ann", "console:bo"], 10, random.Random(3), now)
     migrations.apply(db)
-    assert store.points_by_member("console:team") == store.points_by_member("console:team", since=date.min)
-    assert store.points_by_member("console:team")
+    assert store.grades.points_by_member("console:team") == store.grades.points_by_member("console:team", since=date.min)
+    assert store.grades.points_by_member("console:team")
     store.close()
 
 
 def test_hidden_members_are_the_ones_who_asked_among_the_chats_own(store, now):
     question = make_question("What is a pod?")
-    store.sync_bank([question], now)
+    store.bank.sync_bank([question], now)
     for chat in ("console:team", "console:other"):
-        store.ensure_chat(chat, "console", "group", chat, "en", now)
+        store.chats.ensure_chat(chat, "console", "group", chat, "en", now)
     members = {"console:ann": "console:team", "console:bo": "console:team", "console:cy": "console:other"}
     for member, chat in members.items():
-        store.ensure_member(member, member)
-        delivery = store.latest_drill_day(chat) or store.delivery(store.claim_delivery(chat, START, question.id, 0, now))
-        store.record_daily_grade(delivery["id"], member, question.id, "knew", 3, True, None,
+        store.chats.ensure_member(member, member)
+        delivery = store.deliveries.latest_drill_day(chat) or store.deliveries.delivery(store.deliveries.claim_delivery(chat, START, question.id, 0, now))
+        store.grades.record_daily_grade(delivery["id"], member, question.id, "knew", 3, True, None,
                                  review(None, "knew", now, card_id=1), now)
-    store.set_hidden("console:bo", True)
-    store.set_hidden("console:cy", True)
-    assert store.hidden_members("console:team") == {"console:bo"}  # not cy, who is on another chat's board
-    assert store.hidden_members("console:other") == {"console:cy"}
-    store.set_hidden("console:bo", False)
-    assert store.hidden_members("console:team") == set()
+    store.chats.set_hidden("console:bo", True)
+    store.chats.set_hidden("console:cy", True)
+    assert store.chats.hidden_members("console:team") == {"console:bo"}  # not cy, who is on another chat's board
+    assert store.chats.hidden_members("console:other") == {"console:cy"}
+    store.chats.set_hidden("console:bo", False)
+    assert store.chats.hidden_members("console:team") == set()
 
 
 def test_moving_a_chat_into_an_id_with_its_own_history_merges_both_and_loses_no_grade(store, now):
     """A Telegram group upgraded to a supergroup that had been subscribed on its own before the move."""
     question = make_question("What is a pod?")
-    store.sync_bank([question], now)
+    store.bank.sync_bank([question], now)
     old, new = "telegram:-1", "telegram:-1002"
     for chat in (old, new):
-        store.ensure_chat(chat, "telegram", "group", chat, "en", now)
-        store.subscribe(chat, at="09:00", zone="UTC", days="mon,tue,wed,thu,fri", by="telegram:1", now=now)
+        store.chats.ensure_chat(chat, "telegram", "group", chat, "en", now)
+        store.chats.subscribe(chat, at="09:00", zone="UTC", days="mon,tue,wed,thu,fri", by="telegram:1", now=now)
     monday, tuesday = START, START + timedelta(days=1)
     grades = [(old, monday, "telegram:ann", "knew"), (old, tuesday, "telegram:ann", "partly"),
               (old, tuesday, "telegram:bo", "knew"), (new, tuesday, "telegram:bo", "missed"),
               (new, tuesday, "telegram:cy", "knew")]
     for chat, day, member, grade in grades:
-        store.ensure_member(member, member)
-        delivery_id = store.claim_delivery(chat, day, question.id, 0, now) or next(
+        store.chats.ensure_member(member, member)
+        delivery_id = store.deliveries.claim_delivery(chat, day, question.id, 0, now) or next(
             d for d in store.db["deliveries"].rows if (d["chat"], d["local_date"]) == (chat, day.isoformat()))["id"]
-        store.record_daily_grade(delivery_id, member, question.id, grade, POINTS[grade], True, None,
+        store.grades.record_daily_grade(delivery_id, member, question.id, grade, POINTS[grade], True, None,
                                  review(None, grade, now, card_id=1), now)
 
-    store.move_chat(old, new)
+    store.chats.move_chat(old, new)
 
-    assert store.chat(old) is None and store.chat(new)["status"] == "active"
-    assert store.drill_days(new) == [monday, tuesday]
+    assert store.chats.chat(old) is None and store.chats.chat(new)["status"] == "active"
+    assert store.deliveries.drill_days(new) == [monday, tuesday]
     # Tuesday happened under both ids: ann's grade joins the new id's day; bo graded both and keeps the new one.
-    assert {m: p for m, (_, p) in store.points_by_member(new).items()} == {
+    assert {m: p for m, (_, p) in store.grades.points_by_member(new).items()} == {
         "telegram:ann": 3 + 2, "telegram:bo": 1, "telegram:cy": 3}
-    assert store.points_by_member(new) == store.points_by_member(new, since=date.min)  # totals match the grades
-    assert store.completed_days(new, "telegram:ann") == {monday, tuesday}
+    assert store.grades.points_by_member(new) == store.grades.points_by_member(new, since=date.min)  # totals match the grades
+    assert store.grades.completed_days(new, "telegram:ann") == {monday, tuesday}

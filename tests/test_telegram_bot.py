@@ -84,7 +84,7 @@ async def test_private_chat_start_subscribe_quiz_reveal_and_grade(telegram):
     await deliver(fake, command(PRIVATE, 42, "/start"), "sendMessage", 2)
     assert "Daily Drill" in fake.sent_messages(PRIVATE)[0]["text"]
     await deliver(fake, command(PRIVATE, 42, "/subscribe 09:00 Asia/Seoul", 2), "sendMessage", 3)
-    assert app.store.chat(f"telegram:{PRIVATE}")["status"] == "active"
+    assert app.store.chats.chat(f"telegram:{PRIVATE}")["status"] == "active"
 
     await deliver(fake, command(PRIVATE, 42, "/quiz docker", 3), "sendMessage", 4)
     question = last_sent(fake, PRIVATE)
@@ -101,10 +101,10 @@ async def test_group_subscribe_is_for_admins_and_the_answer_is_posted_once_as_a_
     fake, app, senders = telegram
     fake.set_chat_member(GROUP, 43, "member")
     await deliver(fake, command(GROUP, 43, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
-    assert app.store.chat(f"telegram:{GROUP}")["status"] == "new"
+    assert app.store.chats.chat(f"telegram:{GROUP}")["status"] == "new"
     fake.set_chat_member(GROUP, 42, "administrator")
     await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul", 2), "sendMessage", 2)
-    assert app.store.chat(f"telegram:{GROUP}")["status"] == "active"
+    assert app.store.chats.chat(f"telegram:{GROUP}")["status"] == "active"
 
     report = await app.delivery(senders, lambda: NOW).sweep(NOW)  # the daily push at 09:00 Seoul
     assert report.sent == 1
@@ -120,7 +120,7 @@ async def test_group_subscribe_is_for_admins_and_the_answer_is_posted_once_as_a_
     knew, partly, _ = last_markup(fake)
     await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "g3"), "answerCallbackQuery", 3)
     await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "g4"), "answerCallbackQuery", 4)
-    assert {m: p for m, (_, p) in app.store.points_by_member(f"telegram:{GROUP}").items()} == {
+    assert {m: p for m, (_, p) in app.store.grades.points_by_member(f"telegram:{GROUP}").items()} == {
         "telegram:42": 3, "telegram:43": 2}
     forged = dict(knew, callback_data="g:999:k")
     await deliver(fake, tap(GROUP, 43, forged["callback_data"], answer, "g5"), "answerCallbackQuery", 5)
@@ -136,7 +136,7 @@ async def test_blocked_chat_is_deactivated_and_a_429_is_retried(telegram):
     fake.fail_next("sendMessage", error="429", chat_id=GROUP, retry_after=1)
     report = await app.delivery(senders, lambda: NOW).sweep(NOW)
     assert (report.sent, report.deactivated) == (1, 1)
-    assert app.store.chat(f"telegram:{PRIVATE}")["status"] == "inactive"
+    assert app.store.chats.chat(f"telegram:{PRIVATE}")["status"] == "inactive"
     assert fake.sent_messages(GROUP)[-1]["text"].count("오늘의 문제") == 1
 
 
@@ -150,7 +150,7 @@ async def test_only_the_refusals_that_never_change_deactivate_the_chat(telegram,
     await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
     fake.fail_next("sendMessage", error=error, chat_id=GROUP)
     report = await app.delivery(senders, lambda: NOW).sweep(NOW)
-    row = app.store.chat(f"telegram:{GROUP}")
+    row = app.store.chats.chat(f"telegram:{GROUP}")
     (delivery,) = app.store.db["deliveries"].rows
     if permanent:
         assert (report.deactivated, row["status"], delivery["status"]) == (1, "inactive", "failed")
@@ -159,7 +159,7 @@ async def test_only_the_refusals_that_never_change_deactivate_the_chat(telegram,
         assert (report.deactivated, row["status"], delivery["status"]) == (0, "active", "claimed")
         later = NOW + app.settings.claim_lease + timedelta(seconds=1)
         assert (await app.delivery(senders, lambda: later).sweep(later)).retried == 1
-        assert app.store.delivery(delivery["id"])["status"] == "sent"
+        assert app.store.deliveries.delivery(delivery["id"])["status"] == "sent"
 
 
 async def subscribed_group_with_todays_question(fake, app, senders) -> dict:
@@ -184,7 +184,7 @@ async def test_the_scheduler_pushes_the_daily_question_at_nine_and_not_before(te
     finally:
         await stop_scheduler(scheduler, delivery)
     assert "오늘의 문제" in fake.sent_messages(PRIVATE)[-1]["text"]
-    assert app.store.has_delivery(f"telegram:{PRIVATE}", NOW.date())
+    assert app.store.deliveries.has_delivery(f"telegram:{PRIVATE}", NOW.date())
 
 
 async def delivery_ticks(scheduler, count: int) -> None:
@@ -230,9 +230,9 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_history(telegram):
     fake.push_update(migrate)
     fake.push_update(command(supergroup, 42, "/help", 21))  # handled after the move: proves it is done
     await fake.wait_for_call("sendMessage", count=3)
-    moved = app.store.chat(f"telegram:{supergroup}")
-    assert moved["status"] == "active" and app.store.chat(f"telegram:{GROUP}") is None
-    assert app.store.has_delivery(moved["key"], NOW.date())
+    moved = app.store.chats.chat(f"telegram:{supergroup}")
+    assert moved["status"] == "active" and app.store.chats.chat(f"telegram:{GROUP}") is None
+    assert app.store.deliveries.has_delivery(moved["key"], NOW.date())
 
 
 async def test_chat_migrated_on_send_moves_the_chat_and_delivers_there(telegram):
@@ -243,8 +243,8 @@ async def test_chat_migrated_on_send_moves_the_chat_and_delivers_there(telegram)
     report = await app.delivery(senders, lambda: NOW).sweep(NOW)
     assert report.sent == 1
     assert "오늘의 문제" in fake.sent_messages(-1005678)[-1]["text"]
-    assert app.store.chat("telegram:-1005678")["status"] == "active"
-    assert app.store.chat(f"telegram:{GROUP}") is None
+    assert app.store.chats.chat("telegram:-1005678")["status"] == "active"
+    assert app.store.chats.chat(f"telegram:{GROUP}") is None
 
 
 async def test_a_group_migrated_into_a_supergroup_the_bot_knew_keeps_both_histories_and_gets_one_question(telegram):
@@ -256,7 +256,7 @@ async def test_a_group_migrated_into_a_supergroup_the_bot_knew_keeps_both_histor
     friday = NOW - timedelta(days=3)
     assert (await app.delivery(senders, lambda: friday).sweep(friday)).sent == 1
     graded = app.drill.action(ChatRef(f"telegram:{GROUP}", "telegram", "group"), MemberRef("telegram:43", "Bo"),
-                              grade_payload(app.store.latest_drill_day(f"telegram:{GROUP}")["id"], "knew"), friday)
+                              grade_payload(app.store.deliveries.latest_drill_day(f"telegram:{GROUP}")["id"], "knew"), friday)
     assert graded[0].kind == "graded"
     # The supergroup was subscribed on its own before the group's move reached the bot.
     await deliver(fake, command(supergroup, 42, "/subscribe 09:00 Asia/Seoul", 2), "sendMessage", 3)
@@ -265,10 +265,10 @@ async def test_a_group_migrated_into_a_supergroup_the_bot_knew_keeps_both_histor
     report = await app.delivery(senders, lambda: NOW).sweep(NOW)
     assert report.failed == 0
     assert [m["text"].count("오늘의 문제") for m in fake.sent_messages(supergroup)[1:]] == [1]  # once, not twice
-    assert app.store.chat(f"telegram:{GROUP}") is None
+    assert app.store.chats.chat(f"telegram:{GROUP}") is None
     moved = f"telegram:{supergroup}"
-    assert app.store.drill_days(moved) == [friday.date(), NOW.date()]
-    assert {m: p for m, (_, p) in app.store.points_by_member(moved).items()} == {"telegram:43": 3}
+    assert app.store.deliveries.drill_days(moved) == [friday.date(), NOW.date()]
+    assert {m: p for m, (_, p) in app.store.grades.points_by_member(moved).items()} == {"telegram:43": 3}
     assert (await app.delivery(senders, lambda: NOW).sweep(NOW)).sent == 0
 
 
@@ -292,6 +292,6 @@ async def test_added_to_a_group_says_hello_removed_deactivates_and_added_back_re
     # after it is answered, the removal has been handled.
     fake.push_update(command(PRIVATE, 42, "/help", 2))
     await fake.wait_for_call("sendMessage", count=3)
-    assert app.store.chat(f"telegram:{GROUP}")["status"] == "inactive"
+    assert app.store.chats.chat(f"telegram:{GROUP}")["status"] == "inactive"
     await deliver(fake, membership(GROUP, "left", "member", 902), "sendMessage", 4)
-    assert app.store.chat(f"telegram:{GROUP}")["status"] == "active"
+    assert app.store.chats.chat(f"telegram:{GROUP}")["status"] == "active"

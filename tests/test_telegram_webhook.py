@@ -48,7 +48,7 @@ async def test_an_update_with_the_right_secret_is_processed(webhook):
     async with http.post("/hooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as r:
         assert r.status == 200
     await fake.wait_for_call("sendMessage")
-    assert app.store.chat(f"telegram:{PRIVATE}")["status"] == "active"
+    assert app.store.chats.chat(f"telegram:{PRIVATE}")["status"] == "active"
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
@@ -67,7 +67,7 @@ async def test_a_wrong_or_missing_secret_gets_403_and_changes_nothing(webhook, h
         assert response.status == 200
     await fake.wait_for_call("sendMessage")
     assert len(fake.calls_to("sendMessage")) == 1
-    assert app.store.chat(f"telegram:{PRIVATE}")["status"] == "new"
+    assert app.store.chats.chat(f"telegram:{PRIVATE}")["status"] == "new"
 
 
 async def test_a_body_that_is_not_an_update_gets_400(webhook):

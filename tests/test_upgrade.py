@@ -4,23 +4,50 @@ review state may change. Every new migration must keep this test passing; a late
 
 import json
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import build_app
 from bot.config import load_settings
-from bot.store_schema import migrations
+from bot.core.replies import ChatRef, MemberRef
+from bot.store.schema import migrations
 
 UPGRADE = Path(__file__).parent / "upgrade"
 RELEASES = ["v0.1.0"]
+GROUP = "telegram:-4001"
+
+
+def readings(app, now: datetime) -> dict:
+    """What members see and what the spaced repetition knows, read with the newest code (the release's
+    own reading, in make_release_db.py, is what it must equal)."""
+    store = app.store
+    members = {}
+    for member in ("telegram:42", "telegram:43", "telegram:44"):
+        streak = app.drill.streak_of(GROUP, member)
+        members[member] = {
+            "current_streak": streak.current,
+            "best_streak": streak.best,
+            "points_all_time": store.grades.points_by_member(GROUP).get(member, ("", 0))[1],
+            "points_this_month": store.grades.points_by_member(GROUP, since=date(2026, 11, 1)).get(member, ("", 0))[1],
+            "hidden": member in store.chats.hidden_members(GROUP),
+            "cards": {qid: [due.isoformat(), stability]
+                      for qid, (due, stability) in sorted(store.grades.cards(member).items())},
+        }
+    ann = MemberRef("telegram:42", "Ann", is_admin=True)
+    return {
+        "written_at": now.isoformat(),
+        "chats": {key: {k: store.chats.chat(key)[k] for k in ("status", "at", "zone", "days", "language", "subscribed_by")}
+                  for key in (GROUP, "telegram:42")},
+        "drill_days": [day.isoformat() for day in store.deliveries.drill_days(GROUP)],
+        "members": members,
+        "board": app.drill.command(ChatRef(GROUP, "telegram", "group", "team"), ann, "/leaderboard all", now)[0].text,
+    }
 
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_a_released_database_upgrades_with_every_member_as_they_were(tmp_path, release):
-    from upgrade.make_release_db import readings
-
     expected = json.loads((UPGRADE / f"{release}.json").read_text(encoding="utf-8"))
     db = tmp_path / "drill.db"
     shutil.copy(UPGRADE / f"{release}.db", db)

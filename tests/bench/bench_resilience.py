@@ -80,7 +80,7 @@ async def faults(work: Path, chats: int, rng: random.Random) -> dict:
         duration = count.last_at - count.first_at
         await bot.stop()
         store = Store(open_database(db))
-        deactivated = sum(store.chat(f"telegram:{c}")["status"] == "inactive" for c in blocked)
+        deactivated = sum(store.chats.chat(f"telegram:{c}")["status"] == "inactive" for c in blocked)
         store.close()
         return {"done": done, "missing": count.missing([c for c in chat_ids if c not in blocked]),
                 "duplicates": count.duplicates, "throttled": len(throttled), "blocked": len(blocked),

@@ -185,7 +185,7 @@ def build(path: Path, chats: int, members: int, days: int, rng: random.Random) -
     store = Store(db)
     bank = load_bank([ROOT / "content"])
     stamp = NOW - timedelta(days=days + 1)
-    store.sync_bank(list(bank.questions), stamp)
+    store.bank.sync_bank(list(bank.questions), stamp)
     question_ids = [q.id for q in bank.questions]
     pools = (card_pool(), time_pool(rng), time_pool(rng))
     dates = [day.isoformat() for day in drill_dates(days)]
@@ -355,21 +355,21 @@ def grades_per_second(grades: int, with_triggers: bool) -> float:
     with tempfile.TemporaryDirectory() as folder:
         store = Store(open_database(Path(folder) / "drill.db"))
         questions = list(load_bank([ROOT / "content"]).questions)
-        store.sync_bank(questions, NOW)
+        store.bank.sync_bank(questions, NOW)
         if not with_triggers:
             for (name,) in store.db.execute("select name from sqlite_master where type = 'trigger'").fetchall():
                 store.db.execute(f'drop trigger "{name}"')
-        store.ensure_chat("console:bench", "console", "group", "bench", "ko", NOW)
+        store.chats.ensure_chat("console:bench", "console", "group", "bench", "ko", NOW)
         members = [f"console:m{n}" for n in range(50)]
         for member in members:
-            store.ensure_member(member, member)
+            store.chats.ensure_member(member, member)
         card = review(None, "knew", NOW, card_id=1)
         days = drill_dates(grades // len(members) * 2)[-(grades // len(members)):]
         started = time.perf_counter()
         for day in days:
-            delivery_id = store.claim_delivery("console:bench", day, questions[0].id, 0, NOW)
+            delivery_id = store.deliveries.claim_delivery("console:bench", day, questions[0].id, 0, NOW)
             for member in members:
-                store.record_daily_grade(delivery_id, member, questions[0].id, "knew", 3, True, None, card, NOW)
+                store.grades.record_daily_grade(delivery_id, member, questions[0].id, "knew", 3, True, None, card, NOW)
         elapsed = time.perf_counter() - started
         store.close()
     return len(days) * len(members) / elapsed
@@ -394,14 +394,14 @@ def check(store: Store, truth: dict[tuple[str, str], tuple[int, int]], rng: rand
         found = drill.streak_of(chat, member)
         assert (found.current, found.best) == truth[chat, member], (chat, member, found, truth[chat, member])
     for chat in rng.sample(sorted({chat for chat, _member in truth}), 2 if len(truth) > 1 else 1):
-        assert store.points_by_member(chat) == store.points_by_member(chat, since=date.min), chat
+        assert store.grades.points_by_member(chat) == store.grades.points_by_member(chat, since=date.min), chat
 
 
 def report(store: Store, roster: dict[str, list[str]], repeats: int, budget: float, rng: random.Random) -> None:
     """Time each query with random chats and members and print the table."""
     drill = Drill(store, Defaults(SCHEDULE, "ko"))
     keys = sorted(roster)
-    rows = {key: store.chat(key) for key in keys}
+    rows = {key: store.chats.chat(key) for key in keys}
     today = sched.local_date(NOW, ZONE)
     since = {"week": sched.week_start(today), "month": today.replace(day=1), "all": None}
 

@@ -1,0 +1,89 @@
+"""The question bank in the store: syncing it with the notes, and the questions the drill asks from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.content import Question as ParsedQuestion
+from bot.store.rows import Question
+from bot.store.connection import Connections, StorePart
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a bank sync changed."""
+
+    added: int
+    updated: int
+    retired: int
+    unchanged: int
+
+    @property
+    def changed(self) -> bool:
+        """True when the sync wrote anything."""
+        return bool(self.added or self.updated or self.retired)
+
+
+class BankStore(StorePart):
+    """The questions table: active questions are asked, retired ones stay for history."""
+
+    def __init__(self, connections: Connections):
+        super().__init__(connections)
+        # (id, topic) of the active questions in bank order; only sync_bank changes the bank, and
+        # every delivery of the fan-out needs it.
+        self._active: list[tuple[str, str]] | None = None
+
+    def sync_bank(self, questions: list[ParsedQuestion], now: datetime) -> SyncReport:
+        """Make the stored bank match `questions`: add new, update changed, retire removed."""
+        stamp = now.isoformat()
+        self._active = None
+        table = self.db["questions"]
+        stored = {row["id"]: row for row in table.rows}
+        added = updated = retired = unchanged = 0
+        with self.db.atomic():
+            for position, question in enumerate(questions):
+                fields = {
+                    "question": question.question,
+                    "answer": question.answer,
+                    "topic": question.topic,
+                    "source": question.source,
+                    "position": position,
+                    "active": 1,
+                    "retired_at": None,
+                }
+                row = stored.get(question.id)
+                if row is None:
+                    table.insert({"id": question.id, **fields, "added_at": stamp, "updated_at": stamp})
+                    added += 1
+                elif any(row[key] != value for key, value in fields.items()):
+                    table.update(question.id, {**fields, "updated_at": stamp})
+                    updated += 1
+                else:
+                    unchanged += 1
+            current = {question.id for question in questions}
+            for question_id, row in stored.items():
+                if question_id not in current and row["active"]:
+                    table.update(question_id, {"active": 0, "retired_at": stamp, "updated_at": stamp})
+                    retired += 1
+        return SyncReport(added=added, updated=updated, retired=retired, unchanged=unchanged)
+
+    def active_question_ids(self, topics: frozenset[str] | None = None) -> list[str]:
+        """Ids of the active questions in bank order, optionally only those in `topics`.
+
+        Kept in memory between bank syncs: every delivery of the morning fan-out asks for them.
+        """
+        if self._active is None:
+            self._active = self.db.execute("select id, topic from questions where active = 1 order by position").fetchall()
+        return [question_id for question_id, topic in self._active if not topics or topic in topics]
+
+    def question(self, question_id: str) -> Question | None:
+        """One question by id, active or retired."""
+        rows = list(self.db.query("select * from questions where id = ?", [question_id]))
+        return rows[0] if rows else None
+
+    def topics(self) -> dict[str, int]:
+        """Active questions per topic."""
+        rows = self.db.query(
+            "select topic, count(*) as n from questions where active = 1 group by topic order by topic")
+        return {row["topic"]: row["n"] for row in rows}

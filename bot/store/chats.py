@@ -1,0 +1,108 @@
+"""Chats (where the bot talks, with their schedules) and members (who grades) in the store."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from bot.store.rows import Chat
+from bot.store.connection import StorePart
+
+
+class ChatStore(StorePart):
+    """Chats and their schedules, members and their names and hidden flags; a chat moving to a new id."""
+
+    def ensure_chat(self, key: str, platform: str, kind: str, title: str, language: str, now: datetime) -> Chat:
+        """The chat's row, created (not subscribed) on first contact."""
+        row = self.chat(key)
+        if row is None:
+            stamp = now.isoformat()
+            seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+            self.db.execute(
+                "insert or ignore into chats (key, platform, kind, title, status, language, seed, created_at, updated_at)"
+                " values (?, ?, ?, ?, 'new', ?, ?, ?, ?)", [key, platform, kind, title, language, seed, stamp, stamp])
+            row = self.chat(key)
+        return row
+
+    def chat(self, key: str) -> Chat | None:
+        """One chat by key."""
+        rows = list(self.db.query("select * from chats where key = ?", [key]))
+        return rows[0] if rows else None
+
+    def subscribe(self, key: str, *, at: str, zone: str, days: str, by: str, now: datetime) -> None:
+        """Make the chat active with this schedule (also reactivates a stopped or deactivated chat)."""
+        self.db.execute(
+            "update chats set status = 'active', reason = null, at = ?, zone = ?, days = ?, subscribed_by = ?,"
+            " updated_at = ? where key = ?", [at, zone, days, by, now.isoformat(), key])
+
+    def update_chat(self, key: str, fields: dict, now: datetime) -> None:
+        """Change schedule fields (at, zone, days, topics, language)."""
+        allowed = {"at", "zone", "days", "topics", "language", "title", "kind"}
+        if not set(fields) <= allowed:
+            raise ValueError(f"not chat fields: {set(fields) - allowed}")
+        self.db["chats"].update(key, {**fields, "updated_at": now.isoformat()})
+
+    def set_status(self, key: str, status: str, reason: str | None, now: datetime) -> None:
+        """Mark a chat active, stopped (by its members) or inactive (the platform refused, with the reason)."""
+        self.db["chats"].update(key, {"status": status, "reason": reason, "updated_at": now.isoformat()})
+
+    def active_chats(self) -> list[Chat]:
+        """Every chat that receives the daily question."""
+        return list(self.db.query("select * from chats where status = 'active' order by key"))
+
+    def ensure_member(self, key: str, name: str) -> None:
+        """Record a member (and their latest display name); writes only when something changed, so that
+        a command that only reads never waits for the write lock."""
+        known = self.db.execute("select name from members where key = ?", [key]).fetchone()
+        if known is not None and known[0] == name:
+            return
+        self.db.execute(
+            "insert into members (key, name) values (?, ?) on conflict(key) do update set name = excluded.name"
+            " where members.name != excluded.name", [key, name])
+
+    def set_hidden(self, key: str, hidden: bool) -> None:
+        """Take a member off leaderboards, or put them back."""
+        self.db.execute("update members set hidden = ? where key = ?", [int(hidden), key])
+
+    def hidden_members(self, chat_key: str) -> set[str]:
+        """Members of this chat's board who asked to be left off leaderboards (hiding holds on every board)."""
+        rows = self.db.execute("select m.key from members m join chat_totals t on t.member = m.key"
+                               " where m.hidden = 1 and t.chat = ?", [chat_key]).fetchall()
+        return {key for (key,) in rows}
+
+    def move_chat(self, old_key: str, new_key: str) -> None:
+        """A chat got a new id (Telegram supergroup upgrade): move it and its history in one transaction.
+
+        When the new id already has a history of its own (it was subscribed before the move arrived), the
+        two merge: every drill day of both is kept, and on a day both were sent, the grades join the new
+        id's delivery (a member who graded both keeps the new id's grade).
+        """
+        with self.db.atomic():
+            if not self.db.execute("select 1 from deliveries where chat = ?", [new_key]).fetchone():
+                # Nothing under the new id worth keeping: the old row, which holds the history, takes its key.
+                self.db.execute("delete from chats where key = ?", [new_key])
+                self.db.execute("update chats set key = ? where key = ?", [new_key, old_key])
+                return
+            self._merge_history(old_key, new_key)
+
+    def _merge_history(self, old_key: str, new_key: str) -> None:
+        db = self.db
+        db.execute("update or ignore deliveries set chat = ? where chat = ?", [new_key, old_key])
+        # Left behind: the old id's days that the new id has too. Their grades join the new id's delivery.
+        db.execute(
+            "update or ignore grades set delivery_id = (select n.id from deliveries n join deliveries o"
+            " on o.local_date = n.local_date where o.id = grades.delivery_id and n.chat = ?)"
+            " where delivery_id in (select id from deliveries where chat = ?)", [new_key, old_key])
+        db.execute("delete from grades where delivery_id in (select id from deliveries where chat = ?)", [old_key])
+        db.execute("delete from deliveries where chat = ?", [old_key])
+        # The totals follow the grades; the rows that moved with their deliveries were not seen by the triggers.
+        db.execute("delete from chat_totals where chat in (?, ?)", [old_key, new_key])
+        db.execute(
+            "insert into chat_totals (chat, member, points, grades) select d.chat, g.member, sum(g.points), count(*)"
+            " from grades g join deliveries d on d.id = g.delivery_id where d.chat = ? group by g.member", [new_key])
+        old, new = self.chat(old_key), self.chat(new_key)
+        if old["status"] == "active" and new["status"] != "active":
+            schedule = {field: old[field] for field in ("status", "reason", "at", "zone", "days", "topics",
+                                                       "language", "subscribed_by")}
+            db["chats"].update(new_key, schedule)
+        db.execute("delete from chats where key = ?", [old_key])

@@ -1,0 +1,86 @@
+"""Connections to the database file: one per thread, opened on first use, set up as the bot uses it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.store.schema import migrations
+
+
+def connect(path: Path | str) -> Database:
+    """One connection to the file, set up as the bot uses it (WAL, foreign keys); no migrations."""
+    if str(path) == ":memory:":
+        db = Database(sqlite3.connect(":memory:", check_same_thread=False))
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A store thread may wait this long for another process's write lock (a `push`, a backup); the
+        # event loop never does: it hands its queries to the store threads (App.run).
+        db = Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def open_database(path: Path | str) -> Database:
+    """Open (creating if needed) the SQLite file, switch on WAL and apply pending migrations."""
+    db = connect(path)
+    migrations.apply(db)
+    return db
+
+
+class Connections:
+    """Each thread's own connection to the file, so that store threads can read while another waits
+    for the write lock: SQLite in WAL mode lets readers go on beside a writer."""
+
+    def __init__(self, db: Database, path: Path | str | None = None):
+        self._path = None if path is None or str(path) == ":memory:" else path
+        self._local = threading.local()
+        self._local.db = db
+        self._opened = [db]
+        self._lock = threading.Lock()
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self._path is None:
+                raise RuntimeError("this store has a single connection (in memory); use it from one thread")
+            db = self._local.db = connect(self._path)
+            with self._lock:
+                self._opened.append(db)
+        return db
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
+
+
+class StorePart:
+    """One concern of the store (the bank, chats, deliveries, grades), on the shared connections."""
+
+    def __init__(self, connections: Connections):
+        self._connections = connections
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection."""
+        return self._connections.db
+
+
+def backup_database(source: Path, target: Path) -> None:
+    """A consistent copy of the live database through SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(str(source), timeout=30) as live, sqlite3.connect(str(target)) as copy:
+        live.backup(copy)
+    live.close()
+    copy.close()

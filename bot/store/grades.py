@@ -1,0 +1,89 @@
+"""Grades, the boards and streaks read from them, and members' spaced-repetition cards in the store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from datetime import date, datetime
+
+from bot.core.practice import CardState
+from bot.store.rows import Grade
+from bot.store.connection import StorePart
+
+
+class GradeStore(StorePart):
+    """Grades of daily questions (with the totals the triggers keep), boards' points, FSRS cards."""
+
+    def completed_days(self, chat_key: str, member_key: str) -> set[date]:
+        """Drill days the member graded on time."""
+        rows = self.db.execute(
+            "select d.local_date from grades g join deliveries d on d.id = g.delivery_id"
+            " where d.chat = ? and g.member = ? and g.on_time = 1", [chat_key, member_key]).fetchall()
+        return {date.fromisoformat(row[0]) for row in rows}
+
+    def on_time_members(self, chat_key: str, day: date, among: Collection[str] | None = None) -> set[str]:
+        """Members who completed the chat's drill day `day` (graded it on time); only those in `among` if given."""
+        sql = ("select g.member from deliveries d join grades g on g.delivery_id = d.id"
+               " where d.chat = ? and d.local_date = ? and g.on_time = 1")
+        params = [chat_key, day.isoformat()]
+        if among is not None:
+            # One JSON parameter rather than one per member: a big chat would pass SQLite's variable limit.
+            sql += " and g.member in (select value from json_each(?))"
+            params.append(json.dumps(list(among)))
+        return {row[0] for row in self.db.execute(sql, params)}
+
+    def grade(self, delivery_id: int, member_key: str) -> Grade | None:
+        """A member's grade for one delivery."""
+        rows = list(self.db.query("select * from grades where delivery_id = ? and member = ?", [delivery_id, member_key]))
+        return rows[0] if rows else None
+
+    def graded_count(self, delivery_id: int) -> int:
+        """How many members graded a daily question."""
+        return self.db["grades"].count_where("delivery_id = ?", [delivery_id])
+
+    def record_daily_grade(self, delivery_id: int, member_key: str, question_id: str, grade: str, points: int,
+                           on_time: bool, card_before: str | None, card: CardState, now: datetime) -> None:
+        """Store (or change) a member's grade of a daily question and their card, in one transaction."""
+        with self.db.atomic():
+            self.db.execute(
+                "insert into grades (delivery_id, member, grade, points, on_time, card_before, graded_at)"
+                " values (?, ?, ?, ?, ?, ?, ?) on conflict(delivery_id, member) do update set grade = excluded.grade,"
+                " points = excluded.points, on_time = excluded.on_time, graded_at = excluded.graded_at",
+                [delivery_id, member_key, grade, points, int(on_time), card_before, now.isoformat()])
+            self.put_card(member_key, question_id, card, now)
+
+    def points_by_member(self, chat_key: str, since: date | None = None, before: date | None = None) -> dict[str, tuple[str, int]]:
+        """member -> (name, points) for grades of the chat's drill days in [since, before)."""
+        if since is None and before is None:
+            # All time: the totals the grade triggers keep (store_schema m003), not a year of grades.
+            rows = self.db.execute(
+                "select t.member, m.name, t.points from chat_totals t join members m on m.key = t.member"
+                " where t.chat = ? and t.grades > 0", [chat_key]).fetchall()
+        else:
+            # Add up first, then look up names: one lookup per member rather than one per grade.
+            rows = self.db.execute(
+                "select s.member, m.name, s.points from (select g.member, sum(g.points) as points from grades g"
+                " join deliveries d on d.id = g.delivery_id where d.chat = ? and d.local_date >= ?"
+                " and d.local_date < ? group by g.member) s join members m on m.key = s.member",
+                [chat_key, since.isoformat() if since else "", before.isoformat() if before else "9999"]).fetchall()
+        return {member: (name, points) for member, name, points in rows}
+
+    def card_json(self, member_key: str, question_id: str) -> str | None:
+        """The member's fsrs card for a question, if they have one."""
+        row = self.db.execute("select card from cards where member = ? and question_id = ?",
+                              [member_key, question_id]).fetchone()
+        return row[0] if row else None
+
+    def put_card(self, member_key: str, question_id: str, card: CardState, now: datetime) -> None:
+        """Store the member's card after a review."""
+        self.db.execute(
+            "insert into cards (member, question_id, card, due, stability, reviews, updated_at)"
+            " values (?, ?, ?, ?, ?, 1, ?) on conflict(member, question_id) do update set card = excluded.card,"
+            " due = excluded.due, stability = excluded.stability, reviews = cards.reviews + 1,"
+            " updated_at = excluded.updated_at",
+            [member_key, question_id, card.card_json, card.due.isoformat(), card.stability, now.isoformat()])
+
+    def cards(self, member_key: str) -> dict[str, tuple[datetime, float | None]]:
+        """question id -> (due, stability) of every card the member has."""
+        rows = self.db.execute("select question_id, due, stability from cards where member = ?", [member_key])
+        return {qid: (datetime.fromisoformat(due), stability) for qid, due, stability in rows}
