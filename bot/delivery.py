@@ -167,7 +167,7 @@ class DailyDelivery:
         delivery_id = self.store.deliveries.claim_delivery(chat["key"], day, question_id, cycle, now)
         if delivery_id is None:
             return None
-        return delivery_id, self.drill.daily_replies(chat["key"], delivery_id, now)
+        return delivery_id, self.drill.daily_replies(chat["key"], delivery_id)
 
     async def _retry(self, claim: dict, now: datetime, report: SweepReport) -> None:
         async with self._limit:
@@ -184,7 +184,7 @@ class DailyDelivery:
         chat = self.store.chats.chat(claim["chat"])
         if chat["platform"] not in self.senders:
             return None
-        return chat, self.drill.daily_replies(chat["key"], claim["id"], now)
+        return chat, self.drill.daily_replies(chat["key"], claim["id"])
 
     async def _send(self, chat: dict, delivery_id: int, replies: list[Reply], now: datetime,
                     report: SweepReport) -> None:

@@ -125,12 +125,12 @@ class Drill:
         row = self.store.chats.chat(chat_key)
         return row["language"] if row else self.defaults.language
 
-    def answered_count(self, delivery_id: int, now: datetime) -> AnsweredCount | None:
+    def answered_count(self, delivery_id: int) -> AnsweredCount | None:
         """The daily message of a delivery with its "N answered" footer; None when it was never posted."""
         delivery = self.store.deliveries.delivery(delivery_id)
         if delivery is None or not delivery["message_id"]:
             return None
-        question = self.daily_replies(delivery["chat"], delivery_id, now)[-1]
+        question = self.daily_replies(delivery["chat"], delivery_id)[-1]
         footer = text(self.language(delivery["chat"]), "answered_count", n=self.store.grades.graded_count(delivery_id))
         return AnsweredCount(delivery["chat"], delivery["message_id"], question, footer)
 
@@ -143,7 +143,7 @@ class Drill:
         choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
         return choice if choice else (None, cycle)
 
-    def daily_replies(self, chat_key: str, delivery_id: int, now: datetime) -> list[Reply]:
+    def daily_replies(self, chat_key: str, delivery_id: int) -> list[Reply]:
         """The daily question message, preceded by last week's board on the chat's first drill day of a week."""
         row = self.store.chats.chat(chat_key)
         delivery = self.store.deliveries.delivery(delivery_id)

@@ -270,3 +270,36 @@ async def test_a_tick_cancelled_by_the_scheduler_mid_send_still_finishes_and_mar
     await asyncio.wait_for(delivery.stop(), timeout=10)
     assert [key for key, _ in sender.sent] == [chat.key]
     assert app.store.deliveries.latest_drill_day(chat.key)["status"] == "sent"
+
+
+@pytest.mark.parametrize("served, other", [("console", "slack"), ("slack", "console")])
+async def test_a_sweep_claims_only_the_chats_of_platforms_it_can_send_to(app, served, other):
+    """`python -m bot push` without a Slack token must leave Slack's days for the bot that has one."""
+    from bot.core.replies import ChatRef as Ref
+
+    here = Ref(f"{served}:here", served, "channel", "team")
+    elsewhere = Ref(f"{other}:elsewhere", other, "channel", "team")
+    for chat in (here, elsewhere):
+        app.drill.command(chat, ADMIN, "/subscribe 09:00 Asia/Seoul", utc(2026, 11, 1))
+    sender = RecordingSender()
+    report = await app.delivery({served: sender}, clock=None).sweep(utc(2026, 11, 30, 0, 1))
+    assert (report.sent, [key for key, _ in sender.sent]) == (1, [here.key])
+    assert not app.store.deliveries.has_delivery(elsewhere.key, date(2026, 11, 30))
+    if other != "slack":
+        return
+    slack = elsewhere
+    # Stale claims too: a Slack claim left over is not retried by a process without Slack.
+    question_id = app.store.bank.active_question_ids()[0]
+    app.store.deliveries.claim_delivery(slack.key, date(2026, 11, 30), question_id, 0, utc(2026, 11, 30, 0, 1))
+    later = utc(2026, 11, 30, 1, 0)
+    assert (await app.delivery({served: sender}, clock=None).sweep(later)).retried == 0
+    assert app.store.deliveries.latest_drill_day(slack.key)["status"] == "claimed"
+
+
+async def test_a_tick_after_stop_claims_nothing(app):
+    subscribe(app, "console:late", "09:00", "Asia/Seoul")
+    sender = RecordingSender()
+    delivery = app.delivery({"console": sender}, clock=lambda: utc(2026, 11, 30, 0, 1))
+    await delivery.stop()
+    await delivery.tick()  # the scheduler's last tick, arriving after the stop
+    assert sender.sent == [] and app.store.db["deliveries"].count == 0

@@ -56,6 +56,13 @@ def test_leaderboard_ranks_by_points_then_streak_with_shared_ranks():
     assert own is None  # the caller is already on the board
 
 
+def test_a_tie_below_second_place_shares_the_rank_of_the_one_just_above():
+    entries = [("b", "Bo", 12, 1), ("a", "Ann", 10, 0), ("d", "Kim", 9, 5), ("c", "Kim", 9, 5)]
+    top, _ = leaderboard(entries)
+    # Same points, streak and name: the order is still fixed (by member key), and both are third.
+    assert [(s.rank, s.member) for s in top] == [(1, "b"), (2, "a"), (3, "c"), (3, "d")]
+
+
 def test_leaderboard_top_ten_plus_the_callers_line():
     entries = [(f"m{i}", f"M{i:02}", 100 - i, 0) for i in range(15)]
     top, own = leaderboard(entries, caller="m13")

@@ -249,7 +249,7 @@ class SlackAdapter:
             self._recounting.discard(delivery_id)
 
     async def _update_answered_count(self, delivery_id: int) -> None:
-        shown = await self.app.run(self.app.drill.answered_count, delivery_id, self.clock())
+        shown = await self.app.run(self.app.drill.answered_count, delivery_id)
         if shown is None:
             return
         try:
