@@ -180,3 +180,70 @@ async def test_a_grade_changed_after_its_day_closed_keeps_the_points_earned_whil
     assert app.drill.streak_of(SEOUL_GROUP.key, MEMBER.key).current == 1
     assert app.store.grades.card_json(MEMBER.key, app.store.deliveries.delivery(monday)["question_id"]) != card_before  # review corrected
     assert reply.kind == "graded"
+
+
+async def test_leaderboard_periods_count_this_week_this_month_or_everything(app, drill_day):
+    app.drill.command(SEOUL_GROUP, ADMIN, "/schedule days daily", seoul(2))
+    # Saturday 31 October (last month) and Sunday 1 November (this month's first day) Bo graded;
+    # Monday 30 November (this week) Ann did.
+    for day, member in ((datetime(2026, 10, 31, 0, 0, tzinfo=timezone.utc), MEMBER),
+                        (datetime(2026, 11, 1, 0, 0, tzinfo=timezone.utc), MEMBER),
+                        (datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc), ADMIN)):
+        grade(app, member, await drill_day(day), "knew", day + timedelta(minutes=5))
+    monday_noon = seoul(30, 12)
+
+    def board(period: str) -> str:
+        reply = app.drill.command(SEOUL_GROUP, ADMIN, f"/leaderboard {period}".strip(), monday_noon)[0]
+        assert reply.kind == "board" and not reply.private  # the team's board, for everyone
+        return reply.text
+
+    assert "Bo" not in board("week") and "Ann: 3" in board("week") and board("") == board("week")
+    assert "Bo: 3" in board("month") and "Ann: 3" in board("month")  # 1 November counts, 31 October not
+    assert "Bo: 6" in board("all")
+    bad = app.drill.command(SEOUL_GROUP, ADMIN, "/leaderboard week month", monday_noon)[0]
+    assert bad.kind == "notice" and bad.private
+
+
+async def test_changing_a_grade_replaces_its_review_rather_than_adding_a_second(app, drill_day):
+    from bot.core.commands import practice_grade_payload
+    from bot.core.practice import review
+    from bot.drill import _card_id
+
+    delivery_id = await drill_day(seoul(30))
+    question_id = app.store.deliveries.delivery(delivery_id)["question_id"]
+    app.drill.action(SEOUL_GROUP, MEMBER, practice_grade_payload(question_id, "partly"), seoul(20))  # practised
+    practised = app.store.grades.card_json(MEMBER.key, question_id)
+    grade(app, MEMBER, delivery_id, "missed", seoul(30, 9, 10))
+    grade(app, MEMBER, delivery_id, "knew", seoul(30, 9, 12))
+    # As if the member had pressed Knew it once: the first tap's review is undone, not built upon.
+    once = review(practised, "knew", seoul(30, 9, 12), card_id=_card_id(MEMBER.key, question_id))
+    assert app.store.grades.card_json(MEMBER.key, question_id) == once.card_json
+
+
+def test_topics_and_schedule_changes_in_a_private_chat(app):
+    from bot.core.replies import ChatRef, MemberRef
+
+    chat, me = ChatRef("console:solo", "console", "private", "solo"), MemberRef("console:solo", "Solo")
+    now = seoul(30, 8)
+
+    def say(typed: str) -> str:
+        return app.drill.command(chat, me, typed, now)[0].text
+
+    assert say("/schedule language en").startswith("Saved. To get the daily question")  # not subscribed yet
+    assert say("/schedule").startswith("This chat is not subscribed") and say("/unsubscribe").startswith("This chat is not")
+    topics = say("/topics")
+    counts = app.store.bank.topics()
+    assert all(f"• {topic}: {n} questions" in topics for topic, n in counts.items())
+    assert topics.endswith("This chat's topics: all")
+    say("/subscribe 09:00 Asia/Seoul")
+    say("/schedule zone Europe/Berlin")
+    say("/schedule topics docker")
+    assert say("/topics").endswith("This chat's topics: docker")
+    say("/schedule language KO")  # any case
+    row = app.store.chats.chat(chat.key)
+    assert (row["zone"], row["topics"], row["language"]) == ("Europe/Berlin", "docker", "ko")
+    for everything in ("all", "전체"):
+        say("/schedule topics docker")
+        say(f"/schedule topics {everything}")
+        assert app.store.chats.chat(chat.key)["topics"] == ""
+    assert "Mars/Olympus" in say("/schedule zone Mars/Olympus") and app.store.chats.chat(chat.key)["zone"] == "Europe/Berlin"
