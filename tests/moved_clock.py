@@ -4,8 +4,8 @@
     python tests/moved_clock.py --at "2026-11-30 00:30:00" [-- PYTEST ARGS]
 
 The clock is moved with libfaketime (the `libfaketime` test extra ships it; Debian's `faketime` package
-works too): it is preloaded into pytest and every process the tests start, and starts at the given
-UTC instant, then runs on. Monotonic clocks are left alone, so timeouts and the event loop behave.
+works too): it is preloaded into pytest and every process the tests start, all moved by the same
+offset, so that they read one clock that starts at the given UTC instant and runs on. Monotonic clocks are left alone, so timeouts and the event loop behave.
 Exit status: 0 when every run passed.
 """
 
@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +50,11 @@ def faketime_environment(instant: str) -> dict[str, str]:
         env = {"LD_PRELOAD": library, "DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
     if os.environ.get("LD_PRELOAD"):
         env["LD_PRELOAD"] = env["LD_PRELOAD"] + ":" + os.environ["LD_PRELOAD"]
-    # '@' starts the clock at the instant and lets it run; without it the clock would stand still.
-    env.update({"FAKETIME": "@" + instant, "TZ": "UTC"})
+    # An offset from the real clock, not "@instant": "@" starts each process's clock at the instant when
+    # that process starts, so a bot started a minute into the run would live a minute behind the tests.
+    # With an offset every process reads the same moving clock.
+    target = datetime.strptime(instant, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    env.update({"FAKETIME": f"{target.timestamp() - time.time():+.0f}", "TZ": "UTC"})
     return env
 
 
