@@ -303,3 +303,17 @@ async def test_a_tick_after_stop_claims_nothing(app):
     await delivery.stop()
     await delivery.tick()  # the scheduler's last tick, arriving after the stop
     assert sender.sent == [] and app.store.db["deliveries"].count == 0
+
+
+async def test_push_all_sends_today_to_every_active_chat_in_its_own_zone_once(app):
+    """`python -m bot push --all`: whatever the chats' times, today's question now, still once a day."""
+    seoul = subscribe(app, "console:seoul-evening", "18:00", "Asia/Seoul")
+    new_york = subscribe(app, "console:nyc-evening", "20:00", "America/New_York")
+    sender = RecordingSender()
+    delivery = app.delivery({"console": sender}, clock=None)
+    now = utc(2026, 11, 30, 23, 30)  # Tuesday 08:30 in Seoul, Monday 18:30 in New York: neither is due
+    assert (await delivery.sweep(now)).sent == 0
+    assert (await delivery.sweep(now, every_active=True)).sent == 2
+    days = {row["chat"]: row["local_date"] for row in app.store.db["deliveries"].rows}
+    assert days == {seoul.key: "2026-12-01", new_york.key: "2026-11-30"}  # each chat's own today
+    assert (await delivery.sweep(now + timedelta(minutes=5), every_active=True)).sent == 0
