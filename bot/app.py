@@ -18,9 +18,10 @@ from bot.drill import Drill
 from bot.store import Store, SyncReport
 
 T = TypeVar("T")
-# Threads that run the store's queries for the event loop. One may wait up to the busy timeout for
-# another process's write lock while the others go on reading; more would only contend for the GIL.
-STORE_THREADS = 4
+# Threads that run the store's queries for the event loop: one may wait for another process's write
+# lock while the other goes on reading. More threads measured slower in the fan-out benchmark (their
+# writes meet in SQLite's busy handler, which sleeps); see the README's Performance section.
+STORE_THREADS = 2
 
 
 class StartupError(Exception):
