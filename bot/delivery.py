@@ -88,6 +88,7 @@ class DailyDelivery:
         self._limit = asyncio.Semaphore(max_concurrent)
         self._stopping = False
         self._in_flight: set[asyncio.Task] = set()
+        self._ticks: set[asyncio.Task] = set()
 
     def due(self, now: datetime, every_active: bool = False) -> list[tuple[dict, object]]:
         """(chat row, local date) pairs due at `now` without a delivery; `every_active`: today for every
@@ -132,18 +133,27 @@ class DailyDelivery:
         """The scheduler's job: one sweep at the current time; errors are logged, never raised."""
         if self._stopping:
             return
+        tick = asyncio.current_task()
+        self._ticks.add(tick)
         try:
             report = await self.sweep(self.clock())
             if report.sent or report.failed or report.retried:
                 log.info("sweep: %s", report)
         except Exception:
             log.exception("delivery sweep failed; the next tick retries")
+        finally:
+            self._ticks.discard(tick)
 
     async def stop(self) -> None:
-        """Stop claiming; let the sends already in flight finish and be marked."""
+        """Stop claiming; let the running tick and the sends already in flight finish and be marked.
+
+        Waiting for the tick too matters: the scheduler's shutdown would otherwise cancel it between
+        two of its store calls."""
         self._stopping = True
-        if self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        others = self._ticks - {asyncio.current_task()}
+        while self._in_flight or others:
+            await asyncio.gather(*self._in_flight, *others, return_exceptions=True)
+            others = self._ticks - {asyncio.current_task()}
 
     async def _track(self, job) -> None:
         task = asyncio.ensure_future(job)

@@ -36,4 +36,4 @@ async def test_run_registers_commands_answers_quiz_and_stops_cleanly_on_sigterm(
                 process.kill()
                 await process.wait()
         assert process.returncode == 0, stderr.decode()
-        assert b"Traceback" not in stderr
+        assert b"Traceback" not in stderr, stderr.decode()
