@@ -120,25 +120,19 @@ def _due_minutes(schedule: Schedule, day: date) -> list[datetime]:
     return [now for now in _minutes(start, start + timedelta(hours=30)) if day in due_drill_days(schedule, now, SIX_HOURS)]
 
 
-def test_a_time_in_new_yorks_repeated_autumn_hour_is_due_from_its_first_occurrence_only():
-    new_york = Schedule(time(1, 30), "America/New_York", EVERY_DAY)
+@pytest.mark.parametrize("day, at, instant", [
     # 01:30 happens twice on 1 November: 05:30 UTC (EDT) and 06:30 UTC (EST). The first one counts.
-    assert scheduled_instant(AUTUMN, time(1, 30), "America/New_York") == utc(2026, 11, 1, 5, 30)
-    due = _due_minutes(new_york, AUTUMN)
-    # One unbroken window from the first 01:30, so a once-per-date claim sends once, at 05:30 UTC.
-    assert due[0] == utc(2026, 11, 1, 5, 30)
-    assert due[-1] == utc(2026, 11, 1, 11, 29)
-    assert len(due) == SIX_HOURS // timedelta(minutes=1)
-
-
-def test_a_time_in_new_yorks_skipped_spring_hour_is_due_an_hour_later():
-    new_york = Schedule(time(2, 30), "America/New_York", EVERY_DAY)
+    (AUTUMN, time(1, 30), utc(2026, 11, 1, 5, 30)),
     # 02:30 never happens on 8 March (02:00 EST jumps to 03:00 EDT): it is read with the offset before
     # the change, 07:30 UTC, which the clocks show as 03:30 EDT.
-    assert scheduled_instant(SPRING, time(2, 30), "America/New_York") == utc(2026, 3, 8, 7, 30)
-    due = _due_minutes(new_york, SPRING)
-    assert due[0] == utc(2026, 3, 8, 7, 30)
-    assert due[-1] == utc(2026, 3, 8, 13, 29)
+    (SPRING, time(2, 30), utc(2026, 3, 8, 7, 30)),
+], ids=["repeated autumn hour", "skipped spring hour"])
+def test_a_time_in_new_yorks_changed_hour_is_due_once_from_one_instant(day, at, instant):
+    assert scheduled_instant(day, at, "America/New_York") == instant
+    due = _due_minutes(Schedule(at, "America/New_York", EVERY_DAY), day)
+    # One unbroken window from that instant, so a once-per-date claim sends once, then.
+    assert due[0] == instant
+    assert due[-1] == instant + SIX_HOURS - timedelta(minutes=1)
     assert len(due) == SIX_HOURS // timedelta(minutes=1)
 
 

@@ -119,13 +119,18 @@ async def test_subscribe_then_the_daily_question_is_posted_for_the_channel(slack
     assert "오늘의 문제" in shown_text(daily) and set(buttons(daily["blocks"])) == {"drill_reveal"}
 
 
-async def test_only_the_subscriber_and_workspace_admins_change_the_schedule(slack):
+async def refused_after_ann_subscribed(slack, typed: str) -> None:
+    """Ann subscribes the channel; Bo (no admin) then types `typed`: one ephemeral refusal, nothing changed."""
     await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
     await slack.fake.wait_for_call("response_url", 1)
     before = store_snapshot(slack.app.store)
-    await slack.slash("U0BO", "schedule time 10:00")
+    await slack.slash("U0BO", typed)
     refusal = (await slack.fake.wait_for_call("response_url", 2))[-1].params
     assert refusal["response_type"] == "ephemeral" and store_snapshot(slack.app.store) == before
+
+
+async def test_only_the_subscriber_and_workspace_admins_change_the_schedule(slack):
+    await refused_after_ann_subscribed(slack, "schedule time 10:00")
     await slack.slash("U0ADMIN", "schedule time 10:00")
     await slack.fake.wait_for_call("response_url", 3)
     assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["at"] == "10:00"
@@ -309,12 +314,7 @@ async def test_many_grades_while_the_count_is_being_updated_make_one_more_update
 
 
 async def test_a_running_subscription_is_not_taken_over_by_someone_subscribing_it_again(slack):
-    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
-    await slack.fake.wait_for_call("response_url", 1)
-    before = store_snapshot(slack.app.store)
-    await slack.slash("U0BO", "subscribe 07:00 UTC")
-    refusal = (await slack.fake.wait_for_call("response_url", 2))[-1].params
-    assert refusal["response_type"] == "ephemeral" and store_snapshot(slack.app.store) == before
+    await refused_after_ann_subscribed(slack, "subscribe 07:00 UTC")
     assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["subscribed_by"] == "slack:U0ANN"
     # A workspace admin may; so may anyone once it was stopped.
     await slack.slash("U0ADMIN", "subscribe 08:00")
