@@ -1,32 +1,18 @@
 """`python -m bot chat` as a person uses it: a subprocess driven through stdin and stdout."""
 
-import os
-import subprocess
-import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from conftest import PROJECT_ROOT
+from cli import run_bot, schedule_settings
 
 
-def run_chat(db_path, lines: list[str], extra_env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DRILL_DB": str(db_path), **(extra_env or {})}
-    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"):
-        env.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "bot", "chat"], input="\n".join(lines) + "\n", text=True,
-                          capture_output=True, env=env, cwd=PROJECT_ROOT, timeout=60)
-
-
-def due_now_settings(tmp_path) -> dict:
-    """A settings file whose default schedule fell due a minute ago, every day, in English."""
-    due = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%H:%M")
-    path = tmp_path / "settings.toml"
-    path.write_text(f'[schedule]\ntime = "{due}"\nzone = "UTC"\ndays = ["daily"]\nlanguage = "en"\n')
-    return {"DRILL_CONFIG": str(path)}
+def run_chat(db_path, lines: list[str], settings: dict | None = None):
+    """The terminal chat fed these lines, to the end of input."""
+    return run_bot(db_path, "chat", stdin="\n".join(lines) + "\n", env=settings)
 
 
 def test_a_day_in_the_console_and_the_streak_survives_a_restart(tmp_path):
     db = tmp_path / "drill.db"
-    settings = due_now_settings(tmp_path)
+    settings = schedule_settings(tmp_path, due_in=-timedelta(minutes=1))  # due a minute ago
     # The first start subscribes with the default schedule, which is due: the question comes at once.
     first = run_chat(db, [
         "/answer",
