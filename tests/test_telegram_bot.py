@@ -228,8 +228,9 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_history(telegram):
     migrate = {"message": {"message_id": 20, "date": 1764460800, "chat": chat(GROUP), "from": user(42),
                            "migrate_to_chat_id": supergroup}}
     fake.push_update(migrate)
-    fake.push_update(command(supergroup, 42, "/help", 21))  # handled after the move: proves it is done
+    fake.push_update(command(supergroup, 42, "/help", 21))  # the new id speaks while the move is under way
     await fake.wait_for_call("sendMessage", count=3)
+    await senders["telegram"].settled()  # updates are handled side by side: the move may finish last
     moved = app.store.chats.chat(f"telegram:{supergroup}")
     assert moved["status"] == "active" and app.store.chats.chat(f"telegram:{GROUP}") is None
     assert app.store.deliveries.has_delivery(moved["key"], NOW.date())

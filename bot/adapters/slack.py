@@ -10,7 +10,6 @@ app every reply is an ordinary message.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.handlers import RunningHandlers
 from bot.adapters.slack_format import answer_blocks, plain_text
 from bot.app import App
 from bot.config import SlackSettings
@@ -96,12 +96,11 @@ class SlackAdapter:
             client=self.client, signing_secret=settings.signing_secret or "",
             request_verification_enabled=not socket_mode, raise_error_for_unhandled_request=False,
         )
-        self._busy = 0
-        self._idle = asyncio.Condition()
+        self.handlers = RunningHandlers()
         self._recounting: set[int] = set()
         self._recount_again: set[int] = set()
-        self.bolt.command(SLASH_COMMAND)(self._tracked(self.on_slash_command))
-        self.bolt.action(re.compile(f"^{ACTION_PREFIX}"))(self._tracked(self.on_button))
+        self.bolt.command(SLASH_COMMAND)(self.handlers.track(self.on_slash_command))
+        self.bolt.action(re.compile(f"^{ACTION_PREFIX}"))(self.handlers.track(self.on_button))
         # config/slack-manifest.yaml subscribes to exactly these events (a test checks it).
         self.events = {
             "member_joined_channel": self.on_member_joined,
@@ -110,26 +109,12 @@ class SlackAdapter:
             "tokens_revoked": self.on_uninstalled,
         }
         for name, handler in self.events.items():
-            self.bolt.event(name)(self._tracked(handler))
-
-    def _tracked(self, handler):
-        """Count a listener while it runs: bolt acks first and finishes the work in the background."""
-        @functools.wraps(handler)
-        async def run(**kwargs):
-            self._busy += 1
-            try:
-                return await handler(**kwargs)
-            finally:
-                self._busy -= 1
-                async with self._idle:
-                    self._idle.notify_all()
-        return run
+            self.bolt.event(name)(self.handlers.track(handler))
 
     async def settled(self, running: int = 0) -> None:
         """Return once at most `running` listeners are still running (a stop waits for none, so that no
         grade is cut off)."""
-        async with self._idle:
-            await self._idle.wait_for(lambda: self._busy <= running)
+        await self.handlers.settled(running)
 
     # -- requests ------------------------------------------------------------------
 

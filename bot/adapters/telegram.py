@@ -25,6 +25,7 @@ from telegram.ext import (
     MessageHandler, filters,
 )
 
+from bot.adapters.handlers import RunningHandlers
 from bot.adapters.telegram_format import render_messages
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_pacing import BROADCAST, TelegramPacer
@@ -85,11 +86,18 @@ class TelegramAdapter:
             .concurrent_updates(64)
             .build()
         )
+        # Updates are handled side by side, so nothing orders them: settled() waits for those under way.
+        self.handlers = RunningHandlers()
+        track = self.handlers.track
         for name in COMMANDS:
-            self.application.add_handler(CommandHandler(name, self.on_command))
-        self.application.add_handler(CallbackQueryHandler(self.on_button))
-        self.application.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
-        self.application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
+            self.application.add_handler(CommandHandler(name, track(self.on_command)))
+        self.application.add_handler(CallbackQueryHandler(track(self.on_button)))
+        self.application.add_handler(ChatMemberHandler(track(self.on_membership), ChatMemberHandler.MY_CHAT_MEMBER))
+        self.application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, track(self.on_migrate)))
+
+    async def settled(self) -> None:
+        """Return once no update is being handled."""
+        await self.handlers.settled()
 
     # -- updates -------------------------------------------------------------------
 
