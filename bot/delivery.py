@@ -19,6 +19,7 @@ from bot.core.schedule import Schedule, due_drill_days, local_date, parse_days, 
 from bot.core.replies import Reply
 from bot.drill import Drill
 from bot.store import Store
+from bot.store.write_batch import WriteBatch
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ class DailyDelivery:
     """Finds due chats and delivers their daily question through the sender of each platform.
 
     Every store access goes through `run` (the app's store threads), so a database busy with another
-    process's write never holds up the event loop, and with it the replies to people.
+    process's write never holds up the event loop, and with it the replies to people. The claims and
+    marks of the sends in flight are written together (WriteBatch): one hop and one transaction for many.
     """
 
     def __init__(self, store: Store, drill: Drill, senders: Mapping[str, Sender], *,
@@ -80,6 +82,7 @@ class DailyDelivery:
                  run: Callable[..., Awaitable[Any]] = run_inline):
         self.store = store
         self._run = run
+        self._writes = WriteBatch(lambda: store.db, run)
         self.drill = drill
         self.senders = dict(senders)
         self.catch_up = catch_up
@@ -168,7 +171,7 @@ class DailyDelivery:
             if self._stopping:
                 report.skipped += 1
                 return
-            claimed = await self._run(self._claim, chat, day, now)
+            claimed = await self._writes.do(self._claim, chat, day, now)
             if claimed is not None:  # None: another sweep claimed it first
                 await self._send(chat, *claimed, now, report)
 
@@ -183,7 +186,7 @@ class DailyDelivery:
         async with self._limit:
             if self._stopping:
                 return
-            renewed = await self._run(self._renew, claim, now)
+            renewed = await self._writes.do(self._renew, claim, now)
             if renewed is not None:
                 report.retried += 1
                 await self._send(renewed[0], claim["id"], renewed[1], now, report)
@@ -203,12 +206,12 @@ class DailyDelivery:
             try:
                 message_id = await sender.send_daily(chat, replies)
             except ChatMoved as moved:
-                chat = await self._run(self._move, chat["key"], moved.new_key, delivery_id)
+                chat = await self._writes.do(self._move, chat["key"], moved.new_key, delivery_id)
                 if chat is None:
                     return  # the new id already had this day: the two merged, and that day is its own
                 message_id = await sender.send_daily(chat, replies)
         except PermanentSendError as error:
-            await self._run(self._refused, delivery_id, chat["key"], error.reason, now)
+            await self._writes.do(self._refused, delivery_id, chat["key"], error.reason, now)
             report.failed += 1
             report.deactivated += 1
             log.warning("chat %s deactivated: %s", chat["key"], error.reason)
@@ -218,7 +221,7 @@ class DailyDelivery:
             report.errors.append(f"{chat['key']}: {error!r}")
             log.warning("send to %s failed, will retry after the lease: %r", chat["key"], error)
             return
-        await self._run(self.store.deliveries.mark_sent, delivery_id, message_id, now)
+        await self._writes.do(self.store.deliveries.mark_sent, delivery_id, message_id, now)
         if replies and replies[-1].kind == "question":
             report.sent += 1
         else:
@@ -230,6 +233,5 @@ class DailyDelivery:
         return self.store.chats.chat(new_key) if self.store.deliveries.delivery(delivery_id) is not None else None
 
     def _refused(self, delivery_id: int, chat_key: str, reason: str, now: datetime) -> None:
-        with self.store.db.atomic():
-            self.store.deliveries.mark_failed(delivery_id, reason)
-            self.drill.bot_removed(chat_key, reason, now)
+        self.store.deliveries.mark_failed(delivery_id, reason)  # with the chat's removal: one batch's savepoint
+        self.drill.bot_removed(chat_key, reason, now)
