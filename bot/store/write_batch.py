@@ -21,8 +21,8 @@ T = TypeVar("T")
 class WriteBatch:
     """Runs `work` callables in batches, each batch in one `BEGIN IMMEDIATE` transaction on a store thread.
 
-    Every callable runs in its own savepoint, so one that raises undoes only its own writes; its caller
-    gets the exception and the others their results.
+    A callable that raises undoes only its own writes: its caller gets the exception, the others their
+    results.
     """
 
     def __init__(self, db: Callable[[], Database], run: Callable[..., Awaitable[Any]]):
@@ -65,21 +65,29 @@ class WriteBatch:
                 future.set_exception(value)
 
     def _write(self, works: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
-        """One transaction, taken with the write lock up front so that no read in it can go stale;
-        (True, result) or (False, exception) per callable."""
+        """(True, result) or (False, exception) per callable. All in one transaction; when one of them
+        raises, that transaction is undone and each callable runs again in a transaction of its own, so
+        that one failing write costs only itself (a rare path: savepoints for every write cost more)."""
         db = self._db()
-        outcomes: list[tuple[bool, Any]] = []
-        db.conn.execute("BEGIN IMMEDIATE")
         try:
+            return [(True, result) for result in self._transaction(db, works)]
+        except Exception:
+            outcomes: list[tuple[bool, Any]] = []
             for work in works:
                 try:
-                    with db.atomic():  # a savepoint inside the batch's transaction
-                        outcomes.append((True, work()))
+                    outcomes.append((True, self._transaction(db, [work])[0]))
                 except Exception as error:
                     outcomes.append((False, error))
-            if db.conn.in_transaction:
-                db.conn.execute("COMMIT")
+            return outcomes
+
+    @staticmethod
+    def _transaction(db: Database, works: list[Callable[[], Any]]) -> list:
+        # IMMEDIATE takes the write lock up front: a read inside can never go stale before the writes.
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            results = [work() for work in works]
+            db.conn.execute("COMMIT")
         except BaseException:
             db.rollback()
             raise
-        return outcomes
+        return results
