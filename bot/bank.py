@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.core.content import ContentWarning, ParsedNotes, merge_notes, parse_notes
 
-NOTES_SUFFIXES = (".md", ".markdown")
+# Markdown notes, and flashcard exports (Anki plain text, CSV and TSV).
+NOTES_SUFFIXES = (".md", ".markdown", ".txt", ".csv", ".tsv")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def load_bank(paths: list[Path] | tuple[Path, ...]) -> Bank:
             errors.append(f"{name}: no questions found")
         parts.append(parsed)
     if not files and not errors:
-        errors.append(f"{', '.join(_display(p) for p in paths) or '(no paths)'}: no notes files (*.md) found")
+        errors.append(f"{', '.join(_display(p) for p in paths) or '(no paths)'}: no notes files (*.md, *.markdown, *.txt, *.csv, *.tsv) found")
     return Bank(notes=merge_notes(parts), errors=tuple(errors), files=tuple(_display(f) for f in files))
 
 

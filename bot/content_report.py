@@ -11,7 +11,8 @@ from bot.core.content import normalise_question
 
 
 def check(bank: Bank, out: TextIO, err: TextIO, *, as_json: bool = False) -> int:
-    """Print questions per topic and every warning; return the exit status (1 when there are errors)."""
+    """Print questions per topic, per file found and skipped, every warning and every skipped candidate;
+    return the exit status (1 when there are errors)."""
     if as_json:
         json.dump(_as_dict(bank), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -22,8 +23,13 @@ def check(bank: Bank, out: TextIO, err: TextIO, *, as_json: bool = False) -> int
             out.write(f"  {topic:<{width}}  {count:>4}\n")
         out.write(f"{len(bank.questions)} questions in {len(per_topic)} topics "
                   f"from {len(bank.files)} file{'s' if len(bank.files) != 1 else ''}\n")
+        for path, (found, skipped) in _per_file(bank).items():
+            reasons = ", ".join(f"{count} {reason}" for reason, count in skipped.most_common())
+            out.write(f"  {path}: {found} found, {sum(skipped.values())} skipped{f' ({reasons})' if reasons else ''}\n")
         for warning in bank.warnings:
             out.write(f"{warning}\n")
+        for skipped in bank.notes.skipped:
+            out.write(f"{skipped}\n")
         for error in bank.errors:
             err.write(f"error: {error}\n")
     return 1 if bank.errors or not bank.questions else 0
@@ -46,6 +52,20 @@ def show(bank: Bank, query: str, out: TextIO) -> int:
     return 0 if matches else 1
 
 
+def _per_file(bank: Bank) -> dict[str, tuple[int, Counter]]:
+    """Per notes file: questions found, and candidates skipped by reason."""
+    files: dict[str, tuple[int, Counter]] = {path: (0, Counter()) for path in bank.files}
+    for question in bank.questions:
+        path = question.source.rpartition(":")[0]
+        found, skipped = files.get(path, (0, Counter()))
+        files[path] = (found + 1, skipped)
+    for candidate in bank.notes.skipped:
+        found, skipped = files.get(candidate.path, (0, Counter()))
+        skipped[candidate.reason] += 1
+        files[candidate.path] = (found, skipped)
+    return files
+
+
 def _as_dict(bank: Bank) -> dict:
     return {
         "questions": [
@@ -53,5 +73,8 @@ def _as_dict(bank: Bank) -> dict:
             for q in bank.questions
         ],
         "warnings": [{"path": w.path, "line": w.line, "message": w.message, "text": str(w)} for w in bank.warnings],
+        "skipped": [{"path": s.path, "line": s.line, "text": s.text, "reason": s.reason} for s in bank.notes.skipped],
+        "files": [{"path": path, "found": found, "skipped": dict(skipped)}
+                  for path, (found, skipped) in _per_file(bank).items()],
         "errors": list(bank.errors),
     }

@@ -16,7 +16,8 @@ def test_the_seed_has_sixteen_questions_split_between_kubernetes_and_docker(caps
     out = capsys.readouterr().out
     assert "16 questions in 2 topics from 1 file" in out
     assert f"{SEED}:120: answer looks cut off" in out
-    assert f"{SEED}:226: empty heading" in out
+    assert f"{SEED}:226: skipped (empty heading)" in out
+    assert f"{SEED}: 16 found, 1 skipped (1 empty heading)" in out
     duplicate = next(line for line in out.splitlines() if "duplicate question" in line)
     assert ":120" in duplicate and ":167" in duplicate
 
@@ -28,7 +29,9 @@ def test_json_output_for_scripts(capsys, monkeypatch):
     assert len(report["questions"]) == 16
     assert {q["topic"] for q in report["questions"]} == {"kubernetes", "docker"}
     assert set(report["questions"][0]) == {"id", "question", "answer", "topic", "source"}
-    assert report["errors"] == [] and len(report["warnings"]) == 3
+    assert report["errors"] == [] and len(report["warnings"]) == 2
+    assert report["skipped"] == [{"path": SEED, "line": 226, "text": "", "reason": "empty heading"}]
+    assert report["files"] == [{"path": SEED, "found": 16, "skipped": {"empty heading": 1}}]
 
 
 def test_errors_name_the_file_and_fail(tmp_path, capsys):

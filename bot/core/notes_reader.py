@@ -1,0 +1,757 @@
+"""The notes reader: a markdown notes file in, (question, answer, line) found and candidates skipped out.
+
+The file is parsed once with markdown-it-py (bot.core.markdown); the reader walks its top-level blocks
+and their line maps, never regexes over lines. Answers are the notes' own markdown, cut from the source
+by line, with HTML that only wraps text removed and HTML that means something turned into markdown.
+
+Shapes read, mixed freely in one file:
+
+* a heading and its answer (the answer runs to the next heading of the same or a higher level; a single
+  fenced block without a language is unwrapped: the seed's shape);
+* a question heading with an answer-label heading under it ("#### 답변"): the label's content is the
+  answer, other sub-headings belong to it, and follow-up question headings are questions of their own;
+* an id heading ("### K8S-001") whose question is the next paragraph;
+* `<details><summary>`, the summary holding the question or only a label (then the question is the
+  heading or paragraph just before the block);
+* `Q:`/`A:` labels in their common spellings, bold questions, and list items that hold a question and
+  its answer;
+* Obsidian spaced-repetition cards (`q::a`, `q:::a`, multi-line cards around a `?` or `??` line);
+* notes wrapped in a ```markdown fence before their first heading (text pasted from a chat assistant).
+
+A heading with questions under it is a section (its name may give their topic), never a question.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from bot.core.html_to_markdown import html_to_markdown
+from bot.core.markdown import parse_markdown
+from bot.core.notes_text import (
+    clean_question,
+    has_answer_label,
+    has_question_label,
+    is_answer_label,
+    is_document_part,
+    is_id_only,
+    is_reference_title,
+    normalise_question,
+    reads_as_question,
+    strip_answer_label,
+    unwrap_emphasis,
+)
+
+_DETAILS_OPEN = re.compile(r"<details(?:\s[^>]*)?>", re.IGNORECASE)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+_SUMMARY = re.compile(r"<summary(?:\s[^>]*)?>(.*?)</summary\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
+_IMAGE_ONLY = re.compile(r"^!\[[^\]]*\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)$")
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+_CARD_SEPARATOR = re.compile(r"(?<!:):{2,3}(?!:)")
+_SR_COMMENT = re.compile(r"<!--SR:.*?-->")
+_WRAPPER_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(markdown|md)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A question read from the notes, with its 0-based line and the section it sits in."""
+
+    question: str
+    answer: str
+    line: int
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A candidate that is not a question, with its 0-based line and why."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class Reading:
+    """What one file holds."""
+
+    found: list[Found] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    front_matter: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Block:
+    """One top-level markdown block: its kind, its 0-based first line, its source and its tokens."""
+
+    kind: str  # heading, paragraph, fence, code, html, list, table, quote, hr, details
+    line: int
+    source: str
+    tokens: list[Token]
+    end: int = 0         # 0-based line after the block
+    level: int = 0       # heading level
+    text: str = ""       # a heading's or paragraph's inline source, a fence's info
+    summary: str | None = None   # details: the summary's HTML, None when it has none
+    summary_line: int = 0        # details: the summary's 0-based line
+    body: list[Block] = field(default_factory=list)  # details: the blocks inside
+
+    @property
+    def has_html(self) -> bool:
+        """Whether the block holds HTML tags (outside code)."""
+        return self.kind == "html" or any(
+            child.type == "html_inline" for token in self.tokens for child in (token.children or ()))
+
+
+def read_notes(text: str) -> Reading:
+    """Read one markdown notes file."""
+    lines = _without_wrapper_fence(text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    reading = Reading()
+    tokens = parse_markdown("\n".join(lines), front_matter=True)
+    if tokens and tokens[0].type == "front_matter" and not _is_key_values(tokens[0].content):
+        tokens = parse_markdown("\n".join(lines))  # a thematic break at the top, not front matter
+    blocks, footnotes, reading.front_matter = _blocks(tokens, lines, 0)
+    _Walker(reading, footnotes).run(blocks)
+    return reading
+
+
+# -- blocks ---------------------------------------------------------------------------------------------
+
+def _without_wrapper_fence(text: str) -> list[str]:
+    """The lines, with a ```markdown fence that wraps the notes (before any heading) opened up."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            return lines
+        if (opening := _WRAPPER_FENCE.match(line)) is not None:
+            marker = opening.group(1)
+            # The wrapper closes on the file's last fence line: inner code fences close earlier ones.
+            for last in range(len(lines) - 1, index, -1):
+                closing = lines[last].strip()
+                if closing and closing[0] == marker[0] and set(closing) == {marker[0]} and len(closing) >= len(marker):
+                    return [*lines[:index], "", *lines[index + 1:last], "", *lines[last + 1:]]
+                if closing:
+                    break
+            return [*lines[:index], "", *lines[index + 1:]]
+    return lines
+
+
+def _blocks(tokens: list[Token], lines: list[str], offset: int) -> tuple[list[Block], dict[str, str], dict]:
+    """Top-level blocks (details grouped), footnote definitions by label, front matter."""
+    blocks: list[Block] = []
+    footnotes: dict[str, str] = {}
+    front: dict[str, str] = {}
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        end = _closing(tokens, position)
+        if token.type == "front_matter":
+            front = _front_matter(token.content)
+        elif token.type == "footnote_block_open":
+            footnotes.update(_footnotes(tokens[position:end + 1]))
+        elif token.map is not None:
+            start, stop = token.map
+            source = "\n".join(lines[start:stop])
+            kind = _KINDS.get(token.type, token.type)
+            block = Block(kind, offset + start, source, tokens[position:end + 1], end=offset + stop)
+            if kind == "heading":
+                block.level, block.text = int(token.tag[1]), tokens[position + 1].content.strip()
+            elif kind == "paragraph":
+                block.text = tokens[position + 1].content
+            elif kind == "fence":
+                block.text = token.info.strip()
+            blocks.append(block)
+        position = end + 1
+    return _group_details(blocks, lines, offset), footnotes, front
+
+
+_KINDS = {"heading_open": "heading", "paragraph_open": "paragraph", "fence": "fence", "code_block": "code",
+          "html_block": "html", "bullet_list_open": "list", "ordered_list_open": "list", "table_open": "table",
+          "blockquote_open": "quote", "hr": "hr"}
+
+
+def _closing(tokens: list[Token], position: int) -> int:
+    """Index of the token that closes the one at `position` (itself when it is not an opening)."""
+    if tokens[position].nesting != 1:
+        return position
+    depth = 0
+    for index in range(position, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens) - 1
+
+
+def _is_key_values(content: str) -> bool:
+    """Whether front matter reads as YAML `key: value` lines (else the `---` were thematic breaks)."""
+    return all(re.match(r"[A-Za-z_][\w-]*\s*:", line) or not line.strip() or line[0] in " \t-"
+               for line in content.splitlines())
+
+
+def _front_matter(content: str) -> dict[str, str]:
+    """Simple `key: value` pairs of the front matter (the keys the bank uses: title, language, topic)."""
+    values = {}
+    for line in content.splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key.strip() and not line[0].isspace() and not line.startswith("- "):
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            values[key.strip().lower()] = value
+    return values
+
+
+def _footnotes(tokens: list[Token]) -> dict[str, str]:
+    """Footnote definitions' text by label, to put back where the answer refers to them."""
+    notes, label = {}, None
+    for token in tokens:
+        if token.type == "footnote_open":
+            label = token.meta.get("label")
+        elif token.type == "inline" and label is not None:
+            notes[label] = (notes.get(label, "") + " " + token.content).strip()
+    return notes
+
+
+def _group_details(blocks: list[Block], lines: list[str], offset: int) -> list[Block]:
+    """Blocks with each `<details>` region (which markdown splits at blank lines) made one block."""
+    grouped: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        if block.kind not in ("html", "paragraph") or not _DETAILS_OPEN.search(block.source):
+            grouped.append(block)
+            index += 1
+            continue
+        depth, last = 0, index
+        for last in range(index, len(blocks)):
+            source = blocks[last].source
+            depth += len(_DETAILS_OPEN.findall(source)) - len(_DETAILS_CLOSE.findall(source))
+            if depth <= 0:
+                break
+        start, stop = block.line - offset, blocks[last].line - offset + blocks[last].source.count("\n") + 1
+        grouped.append(_details(lines[start:stop], block.line, blocks[index:last + 1]))
+        index = last + 1
+    return grouped
+
+
+def _details(lines: list[str], line: int, parts: list[Block]) -> Block:
+    """A `<details>` region read into its summary and the blocks of its body."""
+    region = "\n".join(lines)
+    opening = _DETAILS_OPEN.search(region)
+    closings = list(_DETAILS_CLOSE.finditer(region))
+    inner_end = closings[-1].start() if closings else len(region)
+    summary = _SUMMARY.search(region, opening.end(), inner_end)
+    body_start = summary.end() if summary else opening.end()
+    body_text = region[body_start:inner_end]
+    body_line = line + region.count("\n", 0, body_start)
+    body_text = textwrap.dedent(body_text)
+    body, _, _ = _blocks(parse_markdown(body_text), body_text.split("\n"), body_line)
+    return Block("details", line, region, [t for part in parts for t in part.tokens], end=line + len(lines),
+                 text=region[:opening.start()].strip(), summary=summary.group(1) if summary else None,
+                 summary_line=line + region.count("\n", 0, summary.start()) if summary else line, body=body)
+
+
+# -- the walk -------------------------------------------------------------------------------------------
+
+@dataclass
+class _Section:
+    """A heading, the blocks before the next heading, and the deeper sections under it."""
+
+    heading: Block
+    own: list[Block]
+    children: list[_Section]
+
+
+def _sections(blocks: list[Block]) -> tuple[list[Block], list[_Section]]:
+    """The blocks before the first heading, and the heading tree."""
+    preamble: list[Block] = []
+    roots: list[_Section] = []
+    stack: list[_Section] = []
+    for block in blocks:
+        if block.kind == "heading":
+            section = _Section(block, [], [])
+            while stack and stack[-1].heading.level >= block.level:
+                stack.pop()
+            (stack[-1].children if stack else roots).append(section)
+            stack.append(section)
+        elif stack:
+            stack[-1].own.append(block)
+        else:
+            preamble.append(block)
+    return preamble, roots
+
+
+class _Walker:
+    """Walks a file's sections and blocks, collecting what it finds into a Reading."""
+
+    def __init__(self, reading: Reading, footnotes: dict[str, str]):
+        self.reading = reading
+        self.footnotes = footnotes
+        self.questions_file = False
+
+    def run(self, blocks: list[Block]) -> None:
+        """Read the whole file."""
+        preamble, roots = _sections(blocks)
+        # A file whose leaf headings mostly ask is a file of questions: its topic-like headings
+        # ("쿠버네티스 컨셉") are questions too. Elsewhere (a blog post) they are the text's own parts.
+        leaves = [s for s in _walk(roots) if not s.children and s.own and not _holds_questions(s.own)]
+        asking = sum(reads_as_question(s.heading.text) for s in leaves)
+        self.questions_file = bool(leaves) and asking * 2 >= len(leaves)
+        self.blocks(preamble, None)
+        for section in roots:
+            self.section(section, None)
+
+    # sections
+
+    def section(self, section: _Section, topic: str | None) -> None:
+        """Read one heading and everything under it."""
+        heading = section.heading
+        text = heading.text
+        if not normalise_question(text):
+            self.skip(heading.line, text, "empty heading")
+            self.blocks(section.own, topic)
+            self.sections(section.children, topic)
+            return
+        if is_reference_title(text):
+            self.skip(heading.line, text, "references or table of contents")
+            return
+        if is_answer_label(text):
+            self.skip(heading.line, text, "answer label with no question above it")
+            self.sections(section.children, topic)
+            return
+        if is_id_only(text):
+            self.id_heading(section, topic)
+            return
+        labels = [child for child in section.children if is_answer_label(child.heading.text)]
+        if labels:
+            self.labelled(section, topic)
+            return
+        asks = reads_as_question(text) and not is_document_part(text)
+        children_ask = any(self.candidate(child) for child in section.children)
+        if section.children and (children_ask or not asks):
+            # A section: its own text is an introduction, unless it asks and has an answer of its own.
+            lead, rest = _split_lead(section.own)
+            if asks and lead and children_ask:
+                self.question(text, lead, heading.line, topic)
+                self.blocks(rest, topic)
+            else:
+                self.skip(heading.line, text, "section heading" if section.children else "document title")
+                topic = _section_topic(text) or topic
+                self.blocks(section.own, topic)
+            self.sections(section.children, topic)
+            return
+        if _holds_questions(section.own):
+            lead, rest = _split_lead(section.own)
+            if asks and lead:
+                self.question(text, lead, heading.line, topic)
+            else:
+                self.skip(heading.line, text, "section heading")
+                topic = _section_topic(text) or topic
+            self.blocks(rest if asks and lead else section.own, topic)
+            return
+        answer = section.own + [b for child in _walk(section.children) for b in (child.heading, *child.own)]
+        if not asks and not (self.questions_file and not is_document_part(text)):
+            if answer and not _mostly_links(self.answer(answer)):
+                self.skip(heading.line, text, "heading does not read as a question")
+            return
+        self.question(text, answer, heading.line, topic)
+
+    def sections(self, sections: list[_Section], topic: str | None) -> None:
+        """Read sibling sections."""
+        for section in sections:
+            self.section(section, topic)
+
+    def candidate(self, section: _Section) -> bool:
+        """Whether a section is (or holds) a question on its own: then its parent is only a section."""
+        text = section.heading.text
+        if is_answer_label(text) or is_reference_title(text) or not normalise_question(text):
+            return False
+        if reads_as_question(text) or is_id_only(text) or _holds_questions(section.own):
+            return True
+        return any(self.candidate(child) for child in section.children)
+
+    def id_heading(self, section: _Section, topic: str | None) -> None:
+        """`### K8S-001` followed by the question's paragraph and then its answer."""
+        blocks = section.own + [b for child in _walk(section.children) for b in (child.heading, *child.own)]
+        if not blocks or blocks[0].kind != "paragraph":
+            self.skip(section.heading.line, section.heading.text, "id heading with no question under it")
+            return
+        question, answer = _question_and_rest(blocks)
+        self.question(question, answer, blocks[0].line, topic)
+
+    def labelled(self, section: _Section, topic: str | None) -> None:
+        """A question heading with an answer-label heading under it; follow-up questions read apart."""
+        answer = list(section.own)
+        follow_ups: list[_Section] = []
+
+        def collect(children: list[_Section]) -> None:
+            for child in children:
+                text = child.heading.text
+                if not is_answer_label(text) and reads_as_question(text):
+                    follow_ups.append(child)  # "꼬리 질문 1: ...?": a question of its own, with what is under it
+                    continue
+                if not is_answer_label(text):
+                    answer.append(child.heading)  # "비교표", "Example": part of the answer
+                answer.extend(child.own)
+                collect(child.children)
+
+        collect(section.children)
+        self.question(section.heading.text, answer, section.heading.line, topic)
+        for follow_up in follow_ups:
+            self.section(follow_up, topic)
+
+    # blocks without headings
+
+    def blocks(self, blocks: list[Block], topic: str | None) -> None:
+        """Questions held in a run of blocks: details, Q:/A:, bold questions, question lists, cards."""
+        index = 0
+        while index < len(blocks):
+            block = blocks[index]
+            if block.kind == "details":
+                self.details(block, blocks[index - 1] if index else None, topic)
+                index += 1
+            elif block.kind == "paragraph" and _opens_question(block):
+                end = _answer_end(blocks, index + 1)
+                if has_question_label(block.text) and not _has_answer_label(blocks[index:end]):
+                    self.skip(block.line, block.text.split("\n")[0], "question label with no answer label")
+                    index += 1
+                    continue
+                if index + 1 < end and blocks[index + 1].kind == "details" and _label_summary(blocks[index + 1]):
+                    index += 1  # a label-only details block: it reads its question from this paragraph
+                    continue
+                question, answer = _question_and_rest(blocks[index:end])
+                self.question(question, answer, block.line, topic)
+                index = end
+            elif block.kind == "list" and _list_of_questions(block):
+                self.question_list(block, topic)
+                index += 1
+            elif block.kind == "paragraph" and _has_cards(block):
+                self.cards(block, topic)
+                index += 1
+            elif block.kind == "table" and _mostly_links(block.source):
+                self.skip(block.line, block.source.split("\n")[0], "table of links")
+                index += 1
+            else:
+                index += 1
+
+    def details(self, block: Block, before: Block | None, topic: str | None) -> None:
+        """A `<details>` block: its summary is the question, or a label with the question before it."""
+        summary = _plain(block.summary or "")
+        if block.summary is None:
+            self.skip(block.line, block.text or "<details>", "details block without a summary")
+            return
+        if is_answer_label(summary):
+            if block.text:
+                self.question(block.text, block.body, block.line, topic)
+            elif before is not None and before.kind in ("paragraph", "list"):
+                self.question(_last_item_text(before), block.body, before.line, topic)
+            elif before is None or before.kind != "heading":
+                self.skip(block.line, summary, "answer label with no question above it")
+            return  # after a heading, the heading's answer was this block
+        self.question(summary, block.body, block.summary_line, topic)
+
+    def question_list(self, block: Block, topic: str | None) -> None:
+        """A list whose items each hold a question and its answer."""
+        for item_line, question, answer in _list_items(block):
+            if answer.strip():
+                self.question_text(question, answer, item_line, topic)
+            else:
+                self.skip(item_line, question, "question without an answer")
+
+    def cards(self, block: Block, topic: str | None) -> None:
+        """Obsidian spaced-repetition cards in a paragraph."""
+        lines = _SR_COMMENT.sub("", block.text).split("\n")
+        separators = [i for i, line in enumerate(lines) if line.strip() in ("?", "??")]
+        if separators:
+            split = separators[0]
+            question, answer = "\n".join(lines[:split]), "\n".join(lines[split + 1:])
+            self.question_text(question, answer, block.line, topic)
+            if lines[split].strip() == "??":
+                self.question_text(answer, question, block.line, topic)
+            return
+        for offset, line in enumerate(lines):
+            parts = _CARD_SEPARATOR.split(_without_code(line), maxsplit=1)
+            if len(parts) != 2:
+                continue
+            separator = _CARD_SEPARATOR.search(_without_code(line)).group()
+            split = _CARD_SEPARATOR.search(_without_code(line))
+            question, answer = line[:split.start()], line[split.end():]
+            self.question_text(question, answer, block.line + offset, topic)
+            if separator == ":::":
+                self.question_text(answer, question, block.line + offset, topic)
+
+    # results
+
+    def question(self, question: str, answer_blocks: list[Block], line: int, topic: str | None) -> None:
+        """Record a question whose answer is the given blocks, or skip it and say why."""
+        self.question_text(question, self.answer(answer_blocks), line, topic, answer_blocks)
+
+    def question_text(self, question: str, answer: str, line: int, topic: str | None,
+                      answer_blocks: list[Block] | None = None) -> None:
+        """Record a question with its answer's markdown, or skip it and say why."""
+        question = clean_question(_plain_inline(question))
+        answer = _clean_answer(answer, self.footnotes)
+        reason = _not_a_question(question, answer, answer_blocks or [])
+        if reason:
+            self.skip(line, question, reason)
+        else:
+            self.reading.found.append(Found(question, answer, line, topic))
+
+    def answer(self, blocks: list[Block]) -> str:
+        """The markdown of answer blocks, spaced as in the notes: details opened, HTML made markdown."""
+        text, previous_end = "", None
+        for block in _without_reference_tail(blocks):
+            part = self.block_markdown(block)
+            if not part.strip():
+                continue
+            if text:
+                text += "\n" if block.line == previous_end else "\n\n"
+            text, previous_end = text + part, block.end
+        return text
+
+    def block_markdown(self, block: Block) -> str:
+        """One answer block as markdown."""
+        if block.kind == "details":
+            return self.answer(block.body)
+        if block.kind == "html" and not _TAG.sub("", block.source).strip():
+            return ""  # only tags (a lone </details>, <br>): nothing to show
+        if block.has_html and block.kind not in ("fence", "code"):
+            return html_to_markdown(textwrap.dedent(block.source))
+        return textwrap.dedent(block.source)
+
+    def skip(self, line: int, text: str, reason: str) -> None:
+        """Record a candidate that is not a question."""
+        self.reading.skipped.append(Skipped(line, " ".join(_plain(text).split())[:80], reason))
+
+
+# -- block rules ----------------------------------------------------------------------------------------
+
+def _walk(sections: list[_Section]) -> Iterator[_Section]:
+    """Every section, depth first, in document order."""
+    for section in sections:
+        yield section
+        yield from _walk(section.children)
+
+
+def _holds_questions(blocks: list[Block]) -> bool:
+    """Whether blocks hold questions of their own (not a label-only details block, which is an answer)."""
+    return any(
+        (b.kind == "details" and b.summary is not None and (not _label_summary(b) or bool(b.text) or (
+            index and blocks[index - 1].kind in ("paragraph", "list"))))
+        or (b.kind == "paragraph" and (_opens_question(b) or _has_cards(b)))
+        or (b.kind == "list" and _list_of_questions(b) and any(a.strip() for _, _, a in _list_items(b)))
+        for index, b in enumerate(blocks))
+
+
+def _split_lead(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
+    """The blocks before the first one that starts a question of its own, and the rest."""
+    for index, block in enumerate(blocks):
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if _holds_questions([block]) or (block.kind in ("paragraph", "list") and following is not None
+                                         and following.kind == "details" and _label_summary(following)):
+            return blocks[:index], blocks[index:]
+    return blocks, []
+
+
+def _label_summary(block: Block) -> bool:
+    return block.summary is not None and is_answer_label(_plain(block.summary))
+
+
+def _opens_question(block: Block) -> bool:
+    """A paragraph that asks: with a question label, or wholly bold and asking."""
+    first = block.text.split("\n", 1)[0].strip()
+    if has_question_label(first):
+        return True
+    whole = block.text.strip()
+    return whole != unwrap_emphasis(whole) and reads_as_question(whole) and "\n" not in whole
+
+
+def _answer_end(blocks: list[Block], index: int) -> int:
+    """Where the answer that starts at `index` ends: at the next block that opens a question."""
+    while index < len(blocks) and not (
+            blocks[index].kind == "paragraph" and _opens_question(blocks[index])
+            or blocks[index].kind == "details" and not _label_summary(blocks[index])):
+        index += 1
+    return index
+
+
+def _question_and_rest(blocks: list[Block]) -> tuple[str, list[Block]]:
+    """The question held by the first block(s), and the answer blocks after it.
+
+    A labelled paragraph may carry its answer after an `A:` line; code blocks between a question and its
+    answer label belong to the question."""
+    first = blocks[0]
+    lines = first.text.split("\n")
+    for index, line in enumerate(lines[1:], start=1):
+        if has_answer_label(line) or is_answer_label(line):
+            rest = Block("paragraph", first.line + index, "\n".join(lines[index:]), [])
+            return "\n".join(lines[:index]), [rest, *blocks[1:]]
+    question, rest = first.text, blocks[1:]
+    codes = 0
+    while codes < len(rest) and rest[codes].kind in ("fence", "code"):
+        codes += 1
+    if codes and codes < len(rest) and _starts_with_label(rest[codes]):
+        question = "\n\n".join([question, *(block.source for block in rest[:codes])])
+        rest = rest[codes:]
+    return question, rest
+
+
+def _has_answer_label(blocks: list[Block]) -> bool:
+    """Whether a labelled question's blocks hold its answer's label (on a later line or block)."""
+    lines = blocks[0].text.split("\n")[1:]
+    if any(has_answer_label(line) or is_answer_label(line) for line in lines):
+        return True
+    rest = [b for b in blocks[1:] if b.kind not in ("fence", "code")]
+    return bool(rest) and _starts_with_label(rest[0])
+
+
+def _without_reference_tail(blocks: list[Block]) -> list[Block]:
+    """Answer blocks without a trailing "References" label and the links under it."""
+    if len(blocks) >= 2 and blocks[-1].kind in ("list", "paragraph") and _mostly_links(blocks[-1].source):
+        label = blocks[-2]
+        label_text = label.text if label.kind in ("heading", "paragraph") else ""
+        if is_reference_title(unwrap_emphasis(label_text).rstrip(":：")):
+            return blocks[:-2]
+    return blocks
+
+
+def _starts_with_label(block: Block) -> bool:
+    if block.kind == "details":
+        return _label_summary(block)
+    first = block.source.split("\n", 1)[0]
+    return has_answer_label(first) or is_answer_label(first)
+
+
+def _list_of_questions(block: Block) -> bool:
+    """A list whose items all start with a question."""
+    items = _list_items(block)
+    return bool(items) and all(reads_as_question(question) and (
+        question.rstrip(" *_").endswith(("?", "？")) or has_question_label(question)
+        or question != unwrap_emphasis(question)) for _, question, _ in items)
+
+
+def _list_items(block: Block) -> list[tuple[int, str, str]]:
+    """(line, first paragraph, rest of the item) for each item of a list."""
+    items, tokens = [], block.tokens
+    lines = block.source.split("\n")
+    depth = 0
+    for index, token in enumerate(tokens):
+        depth += token.nesting if token.type.startswith(("list_item", "bullet_list", "ordered_list")) else 0
+        if token.type == "list_item_open" and depth == 2 and token.map:
+            start, stop = token.map[0] - tokens[0].map[0], token.map[1] - tokens[0].map[0]
+            inline = next((t for t in tokens[index:] if t.type == "inline"), None)
+            question = inline.content if inline is not None and inline.map and inline.map[0] == token.map[0] else ""
+            question_lines = (inline.map[1] - inline.map[0]) if question else 1
+            answer = textwrap.dedent("\n".join(lines[start + question_lines:stop]))
+            items.append((block.line + start, question, answer))
+    return items
+
+
+def _has_cards(block: Block) -> bool:
+    """A paragraph holding spaced-repetition cards."""
+    lines = block.text.split("\n")
+    if any(line.strip() in ("?", "??") for line in lines[1:-1]):
+        return True
+    return any(_CARD_SEPARATOR.search(_without_code(line)) for line in lines)
+
+
+def _without_code(line: str) -> str:
+    """A line with inline code blanked out (`a::b` in code is not a card)."""
+    return re.sub(r"`[^`]*`", lambda match: " " * len(match.group()), line)
+
+
+def _mostly_links(source: str) -> bool:
+    """Whether most non-empty table cells or list lines are links: an index of notes kept elsewhere."""
+    cells = [c.strip() for row in source.split("\n") for c in row.strip().strip("|").split("|")]
+    cells = [c for c in cells if c and not set(c) <= set("-: ")]
+    return bool(cells) and sum(bool(_LINK.search(c)) for c in cells) * 2 > len(cells)
+
+
+def _last_item_text(block: Block) -> str:
+    """The text a label-only details block answers: a paragraph, or a list's last item."""
+    if block.kind == "list":
+        items = _list_items(block)
+        return items[-1][1] if items else ""
+    return block.text
+
+
+def _section_topic(heading: str) -> str | None:
+    """The topic a section heading names ("## Docker Interview Questions", "Section-6 (Jenkins)")."""
+    from bot.core.topics import detect_topic
+    known = detect_topic(heading, "")
+    if known:
+        return known
+    inside = re.search(r"\(([^)]+)\)", heading)
+    words = re.sub(r"[^\w\s/+#.-]", " ", inside.group(1) if inside else heading).split()
+    noise = {"interview", "interviews", "question", "questions", "answer", "answers", "and", "q&a", "qna",
+             "section", "part", "chapter", "basic", "intermediate", "advanced", "level", "beginner", "expert",
+             "면접", "질문", "답변", "모음", "정리", "예상", "기술", "질문과", "top", "common", "the", "for", "with"}
+    kept = [w for w in words if w.casefold() not in noise and not re.fullmatch(r"[\d.-]+|section-\d+", w.casefold())]
+    if 1 <= len(kept) <= 2 and len(" ".join(kept)) <= 24:
+        return " ".join(kept).casefold()
+    return None
+
+
+# -- text -----------------------------------------------------------------------------------------------
+
+def _plain(html_or_markdown: str) -> str:
+    """A summary or heading as one line of text: tags removed, entities decoded, spaces collapsed."""
+    import html
+    return " ".join(html.unescape(_TAG.sub(" ", html_or_markdown)).split())
+
+
+def _plain_inline(text: str) -> str:
+    """A question's text without inline HTML tags (a summary's `<b>`, `<h3>`, `<p>`)."""
+    return _plain(text) if "<" in text and "\n" not in text.strip() else text
+
+
+def _clean_answer(answer: str, footnotes: dict[str, str]) -> str:
+    """An answer without its label, trailing rules, wrapping bold, footnote markers turned into text."""
+    answer = strip_answer_label(answer)
+    lines = [line.rstrip() for line in answer.split("\n")]
+    while lines and (not lines[-1].strip() or set(lines[-1].strip()) <= set("-*_") and len(lines[-1].strip()) >= 3):
+        lines.pop()
+    answer = "\n".join(lines).strip()
+    answer = _FOOTNOTE_REFERENCE.sub(lambda m: f" ({footnotes[m.group(1)]})" if m.group(1) in footnotes else "",
+                                     answer)
+    if "\n" not in answer:
+        answer = unwrap_emphasis(answer)
+    plain = answer.strip()
+    if plain.startswith("```") and not plain.split("\n", 1)[0].strip("`").strip():
+        lines = plain.split("\n")  # one fenced block without a language: the seed's prose in a fence
+        if len(lines) >= 2 and lines[-1].strip().startswith("```") and not any(
+                line.strip().startswith("```") for line in lines[1:-1]):
+            answer = textwrap.dedent("\n".join(lines[1:-1])).strip()
+    return answer
+
+
+def _not_a_question(question: str, answer: str, answer_blocks: list[Block]) -> str | None:
+    """Why a (question, answer) pair is not a question, or None when it is one."""
+    if not normalise_question(question) or question.strip().isdigit():
+        return "empty question"
+    if is_answer_label(question):
+        return "label only"
+    if not normalise_question(answer):
+        return "empty answer"
+    if is_answer_label(answer):
+        return "answer is only a label"
+    image = _IMAGE_ONLY.match(answer.strip())
+    if image and not image.group("url").startswith(("http://", "https://")):
+        return "answer is only an image at a relative path"
+    if answer_blocks and all(b.kind == "list" for b in answer_blocks if b.kind not in ("hr",)):
+        lists = [b for b in answer_blocks if b.kind == "list"]
+        items = [item for b in lists for item in _list_items(b)]
+        if items and all(reads_as_question(q) and q.rstrip(" *_").endswith(("?", "？")) and not a.strip()
+                         for _, q, a in items):
+            return "answer is only a list of further questions"
+        if _mostly_links(answer):
+            return "answer is a list of links"
+    if answer_blocks and all(b.kind == "table" for b in answer_blocks) and _mostly_links(answer):
+        return "answer is a table of links"
+    return None
