@@ -1,6 +1,7 @@
 """HTML fragments from notes and Anki exports as markdown (bot.core.html_to_markdown): one test per rule."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.html_to_markdown import html_to_markdown
 
@@ -244,15 +245,22 @@ TAGS = ["<b>", "</b>", "<p>", "</p>", "<br>", "<br/>", "<br />", "<strong>", "<i
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="`~@"), max_size=12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(TAGS), TEXT), max_size=12))
 def test_tags_never_survive_in_the_output(pieces):
     result = html_to_markdown("".join(pieces))
-    for tag in ("<b>", "</b>", "<p>", "</p>", "<br"):
-        assert tag not in result
+    if any(piece in TAGS for piece in pieces):  # text alone (even "<br") has no tag, so comes back unchanged
+        for tag in ("<b>", "</b>", "<p>", "</p>", "<br"):
+            assert tag not in result
 
 
-@settings(max_examples=300, deadline=None)
+def test_an_unfinished_tag_with_markup_after_it_is_escaped_text():
+    assert html_to_markdown('<a title="<b>') == '&lt;a title="&lt;b>'
+    assert html_to_markdown("<!--<b>") == ""
+    assert html_to_markdown("<![<b>") == ""
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_never_raises_on_arbitrary_text(text):
     assert isinstance(html_to_markdown(text), str)

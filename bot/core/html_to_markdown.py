@@ -47,6 +47,8 @@ _BOLD_LINES = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 _TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot", "tr"})
 _MARKS = {"b": "**", "strong": "**", "i": "*", "em": "*", "s": "~~", "del": "~~", "strike": "~~"}
 _CODE = frozenset({"code", "kbd", "samp", "tt"})
+# Elements whose content is one inline piece even when blocks are inside (a link's text, code's text).
+_ALWAYS_INLINE = _CODE | {"a", "img", "br"}
 _DROPPED = frozenset({"script", "style", "head", "title", "template"})
 _VOID = frozenset({
     "br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "embed", "source", "track",
@@ -320,8 +322,8 @@ class _TreeBuilder(HTMLParser):
 
     def _autolink(self) -> bool:
         """Whether the tag just read is a markdown autolink (`<https://...>`); if so it is kept as text."""
-        raw = self.get_starttag_text() or ""
-        if not _AUTOLINK.fullmatch(self._restore(raw)):
+        raw = self._restore(self.get_starttag_text() or "")
+        if not _AUTOLINK.fullmatch(raw):
             return False
         self._add_text("raw", raw)
         return True
@@ -387,7 +389,7 @@ def _render_blocks(children: list, ctx: _Context) -> str:
         elif isinstance(child, _Node) and child.tag in _BLOCKS:
             flush()
             blocks.append(_block(child, ctx))
-        elif isinstance(child, _Node) and child.has_block and child.tag not in _CODE | {"a", "pre"}:
+        elif isinstance(child, _Node) and child.has_block and child.tag not in _ALWAYS_INLINE:
             # A wrapper around blocks (<b><p>..</p></b>) wraps each line of the paragraphs inside it.
             flush()
             mark = _MARKS.get(child.tag)
@@ -539,7 +541,9 @@ def _join(atoms: list, keep_edges: bool = False) -> str:
 
 def _paragraph(atoms: list, ctx: _Context) -> str:
     """Inline atoms as one tidy paragraph, each line wrapped in the context's marks."""
-    text = textwrap.dedent(_tidy(_join(atoms)))
+    text = _tidy(_join(atoms))
+    if text[:1] in (" ", "\t"):  # indentation common to all lines is HTML source layout, not structure
+        text = textwrap.dedent(text)
     for mark in reversed(ctx.marks):
         text = _wrap(text, mark)
     return text

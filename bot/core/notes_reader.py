@@ -33,11 +33,13 @@ from markdown_it.token import Token
 from bot.core.html_to_markdown import html_to_markdown
 from bot.core.markdown import parse_markdown
 from bot.core.notes_text import (
+    asks_plainly,
     clean_question,
     has_answer_label,
     has_question_label,
     is_answer_label,
     is_document_part,
+    is_follow_up_title,
     is_id_only,
     is_reference_title,
     normalise_question,
@@ -48,6 +50,7 @@ from bot.core.notes_text import (
 
 _DETAILS_OPEN = re.compile(r"<details(?:\s[^>]*)?>", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+_DETAILS_TAG = re.compile(r"</?(?:details|summary)\b", re.IGNORECASE)
 _SUMMARY = re.compile(r"<summary(?:\s[^>]*)?>(.*?)</summary\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
@@ -123,22 +126,29 @@ def read_notes(text: str) -> Reading:
 # -- blocks ---------------------------------------------------------------------------------------------
 
 def _without_wrapper_fence(text: str) -> list[str]:
-    """The lines, with a ```markdown fence that wraps the notes (before any heading) opened up."""
+    """The lines, with a ```markdown fence that wraps the notes (before any heading) opened up.
+
+    Pasted from a chat assistant, such a fence holds code fences of its own, which CommonMark lets
+    close it early. So it is read by line: a fence with a language opens inner code, the next bare
+    fence closes that, and a bare fence with no inner code open closes the wrapper."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith("#"):
+        if line.strip().startswith("#"):
             return lines
-        if (opening := _WRAPPER_FENCE.match(line)) is not None:
-            marker = opening.group(1)
-            # The wrapper closes on the file's last fence line: inner code fences close earlier ones.
-            for last in range(len(lines) - 1, index, -1):
-                closing = lines[last].strip()
-                if closing and closing[0] == marker[0] and set(closing) == {marker[0]} and len(closing) >= len(marker):
-                    return [*lines[:index], "", *lines[index + 1:last], "", *lines[last + 1:]]
-                if closing:
-                    break
-            return [*lines[:index], "", *lines[index + 1:]]
+        if (opening := _WRAPPER_FENCE.match(line)) is None:
+            continue
+        marker, inner = opening.group(1), False
+        for end in range(index + 1, len(lines)):
+            fence = lines[end].strip()
+            if not fence.startswith(marker[0] * 3):
+                continue
+            if fence.strip(marker[0]).strip():
+                inner = True  # ```dockerfile: code inside the notes
+            elif inner:
+                inner = False
+            elif len(fence) >= len(marker):
+                return [*lines[:index], "", *lines[index + 1:end], "", *lines[end + 1:]]
+        return [*lines[:index], "", *lines[index + 1:]]
     return lines
 
 
@@ -166,7 +176,14 @@ def _blocks(tokens: list[Token], lines: list[str], offset: int) -> tuple[list[Bl
                 block.text = tokens[position + 1].content
             elif kind == "fence":
                 block.text = token.info.strip()
-            blocks.append(block)
+            if kind == "html" and not _DETAILS_TAG.search(source):
+                # HTML around notes (a <div> card, <p>, <strong>Question:</strong>): read as the markdown
+                # it stands for. Only tags and no text (a <br>, a comment) leaves nothing.
+                converted = html_to_markdown(source)
+                inner, _, _ = _blocks(parse_markdown(converted), converted.split("\n"), offset + start)
+                blocks.extend(inner)
+            else:
+                blocks.append(block)
         position = end + 1
     return _group_details(blocks, lines, offset), footnotes, front
 
@@ -302,7 +319,7 @@ class _Walker:
         # ("쿠버네티스 컨셉") are questions too. Elsewhere (a blog post) they are the text's own parts.
         leaves = [s for s in _walk(roots) if not s.children and s.own and not _holds_questions(s.own)]
         asking = sum(reads_as_question(s.heading.text) for s in leaves)
-        self.questions_file = bool(leaves) and asking * 2 >= len(leaves)
+        self.questions_file = asking >= 3 and asking * 4 >= len(leaves) * 3
         self.blocks(preamble, None)
         for section in roots:
             self.section(section, None)
@@ -372,7 +389,7 @@ class _Walker:
         text = section.heading.text
         if is_answer_label(text) or is_reference_title(text) or not normalise_question(text):
             return False
-        if reads_as_question(text) or is_id_only(text) or _holds_questions(section.own):
+        if asks_plainly(text) or is_id_only(text) or _holds_questions(section.own):
             return True
         return any(self.candidate(child) for child in section.children)
 
@@ -414,7 +431,7 @@ class _Walker:
         while index < len(blocks):
             block = blocks[index]
             if block.kind == "details":
-                self.details(block, blocks[index - 1] if index else None, topic)
+                self.details(block, _question_run(blocks[:index]), topic)
                 index += 1
             elif block.kind == "paragraph" and _opens_question(block):
                 end = _answer_end(blocks, index + 1)
@@ -440,8 +457,9 @@ class _Walker:
             else:
                 index += 1
 
-    def details(self, block: Block, before: Block | None, topic: str | None) -> None:
-        """A `<details>` block: its summary is the question, or a label with the question before it."""
+    def details(self, block: Block, before: list[Block] | None, topic: str | None) -> None:
+        """A `<details>` block: its summary is the question, or a label with the question before it
+        (the blocks since the last heading, rule or details block; a heading's answer when none)."""
         summary = _plain(block.summary or "")
         if block.summary is None:
             self.skip(block.line, block.text or "<details>", "details block without a summary")
@@ -449,9 +467,10 @@ class _Walker:
         if is_answer_label(summary):
             if block.text:
                 self.question(block.text, block.body, block.line, topic)
-            elif before is not None and before.kind in ("paragraph", "list"):
-                self.question(_last_item_text(before), block.body, before.line, topic)
-            elif before is None or before.kind != "heading":
+            elif before:
+                question = "\n\n".join(textwrap.dedent(b.source) for b in before)
+                self.question(question, block.body, before[0].line, topic)
+            elif before is None:
                 self.skip(block.line, summary, "answer label with no question above it")
             return  # after a heading, the heading's answer was this block
         self.question(summary, block.body, block.summary_line, topic)
@@ -673,12 +692,24 @@ def _mostly_links(source: str) -> bool:
     return bool(cells) and sum(bool(_LINK.search(c)) for c in cells) * 2 > len(cells)
 
 
-def _last_item_text(block: Block) -> str:
-    """The text a label-only details block answers: a paragraph, or a list's last item."""
-    if block.kind == "list":
-        items = _list_items(block)
-        return items[-1][1] if items else ""
-    return block.text
+def _question_run(before: list[Block]) -> list[Block] | None:
+    """The blocks a label-only details block answers: those since the last heading, rule or details
+    block, from the last one that asks plainly; [] right after a heading; None at the start."""
+    start = len(before)
+    while start and before[start - 1].kind not in ("heading", "hr", "details"):
+        start -= 1
+    run = before[start:]
+    if not run:
+        return [] if start else None
+    asking = [i for i, b in enumerate(run) if asks_plainly(b.text.split("\n")[0] if b.kind == "paragraph"
+                                                          else _first_line_text(b))]
+    return run[asking[-1]:] if asking else run
+
+
+def _first_line_text(block: Block) -> str:
+    """A block's first line without its list marker."""
+    first = block.source.split("\n", 1)[0].strip()
+    return re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", first)
 
 
 def _section_topic(heading: str) -> str | None:

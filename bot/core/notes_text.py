@@ -14,7 +14,7 @@ ANSWER_LABELS = (
     "보기", "펼치기", "더보기", "답변 보기", "정답 보기", "정답 확인", "해설 보기", "answer", "answers",
     "ans", "a", "show answer", "reveal answer", "the answer", "sample answer", "model answer", "solution",
     "show solution", "explanation", "click to expand", "click to show", "click here", "expand", "show",
-    "details", "hint",
+    "details", "hint", "핵심 답변", "모범 답변", "short answer", "key answer",
 )
 # Headings that introduce references, an index or a table of contents: never questions.
 REFERENCE_TITLES = (
@@ -27,8 +27,11 @@ DOCUMENT_TITLES = (
     "introduction", "intro", "overview", "conclusion", "summary", "prerequisites", "setup", "installation",
     "getting started", "license", "contributing", "about", "notes", "tips", "todo", "changelog", "usage",
     "소개", "개요", "결론", "마무리", "정리", "요약", "들어가며", "들어가기", "서론", "본론", "맺음말",
-    "라이선스", "기여", "후기", "회고",
+    "라이선스", "기여", "후기", "회고", "사용 방법", "사용법", "이용 방법", "체크리스트", "학습 체크리스트",
+    "checklist", "how to use", "how to use this", "table of questions",
 )
+# Headings inside an answer whose list holds follow-up questions ("### 꼬리 질문 대비", "Follow-up questions").
+FOLLOW_UP_TITLES = ("꼬리 질문", "꼬리질문", "추가 질문", "예상 질문", "follow-up", "follow up", "followup")
 
 _ENGLISH_QUESTION_WORDS = frozenset((
     "what", "what's", "whats", "why", "how", "when", "where", "which", "who", "whom", "whose", "is", "are",
@@ -114,13 +117,19 @@ def has_answer_label(text: str) -> bool:
     return ANSWER_LABEL.match(text.strip()) is not None
 
 
+def asks_plainly(text: str) -> bool:
+    """True for a line that is unmistakably a question: a question mark or a question label."""
+    text = strip_symbols(unwrap_emphasis(strip_symbols(text.strip()))).rstrip(" *_:\"'”’")
+    return has_question_label(text) or text.endswith(("?", "？"))
+
+
 def reads_as_question(text: str) -> bool:
     """True when a line is phrased as a question: a question mark, a question label, an interrogative
     word first (English) or a word that asks anywhere in it (Korean)."""
-    text = unwrap_emphasis(text.strip())
+    text = unwrap_emphasis(strip_symbols(text.strip()))
     if not normalise_question(text):
         return False
-    if has_question_label(text) or text.rstrip(" *_:").endswith(("?", "？")):
+    if asks_plainly(text):
         return True
     first = strip_numbering(text).split(maxsplit=1)[0].casefold().strip("*_`\"'(") if text.split() else ""
     if first in _ENGLISH_QUESTION_WORDS:
@@ -142,14 +151,33 @@ def strip_numbering(text: str) -> str:
     return _LEADING_NUMBER.sub("", text.strip(), count=1)
 
 
+def is_follow_up_title(text: str) -> bool:
+    """True for a heading that introduces follow-up questions ("꼬리 질문 대비", "Follow-up questions")."""
+    folded = text.casefold()
+    return len(text) < 40 and any(title in folded for title in FOLLOW_UP_TITLES)
+
+
+def strip_symbols(text: str) -> str:
+    """Text without emoji and symbols around it ("❓ Question 1", "What is a Pod? ⭐⭐⭐")."""
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or unicodedata.category(text[start]) in ("So", "Sk", "Cf")):
+        start += 1
+    while end > start and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) in ("So", "Sk", "Cf")):
+        end -= 1
+    return text[start:end]
+
+
 def clean_question(text: str) -> str:
-    """A question as the member sees it: no numbering, label, id or wrapping bold; inline code kept."""
-    text = unwrap_emphasis(" ".join(text.split()) if "\n" not in text.strip() else text.strip())
+    """A question as the member sees it: no numbering, label, id, symbols or wrapping bold; code kept."""
+    text = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
+    text = unwrap_emphasis(strip_symbols(text))
     for _ in range(3):  # "1. **Q1: What?**": a number, then bold, then a label
         before = text
-        text = strip_numbering(text)
+        text = strip_symbols(strip_numbering(text))
         text = QUESTION_LABEL.sub("", text, count=1).strip()
-        text = unwrap_emphasis(text)
+        text = unwrap_emphasis(strip_symbols(text))
+        if len(text) > 2 and (text[0], text[-1]) in (('"', '"'), ("“", "”"), ("'", "'")):
+            text = text[1:-1].strip()  # a follow-up quoted as the interviewer would say it
         if text == before:
             break
     return text.strip()
