@@ -503,7 +503,7 @@ def test_duplicate_in_one_file_keeps_the_more_complete_answer_in_first_position(
 
 
 def test_duplicate_with_equal_answers_keeps_the_first():
-    parsed = parse("## Q one\nSame.\n## Q one?\nSame.\n")
+    parsed = parse("## What is one\nSame.\n## What is one?\nSame.\n")
     assert only(parsed).source == "content/notes.md:1"
     assert "equally long" in parsed.warnings[0].message
 

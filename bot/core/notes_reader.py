@@ -451,6 +451,10 @@ class _Walker:
             elif block.kind == "paragraph" and _has_cards(block):
                 self.cards(block, topic)
                 index += 1
+            elif block.kind == "table" and (rows := _qa_table(block)):
+                for line, question, answer in rows:
+                    self.question_text(question, answer, line, topic)
+                index += 1
             elif block.kind == "table" and _mostly_links(block.source):
                 self.skip(block.line, block.source.split("\n")[0], "table of links")
                 index += 1
@@ -508,8 +512,11 @@ class _Walker:
     # results
 
     def question(self, question: str, answer_blocks: list[Block], line: int, topic: str | None) -> None:
-        """Record a question whose answer is the given blocks, or skip it and say why."""
+        """Record a question whose answer is the given blocks, or skip it and say why; follow-up
+        questions in the answer (nested details, a "꼬리 질문" section) are questions of their own."""
+        answer_blocks, follow_ups = _without_follow_ups(answer_blocks)
         self.question_text(question, self.answer(answer_blocks), line, topic, answer_blocks)
+        self.blocks(follow_ups, topic)
 
     def question_text(self, question: str, answer: str, line: int, topic: str | None,
                       answer_blocks: list[Block] | None = None) -> None:
@@ -565,6 +572,7 @@ def _holds_questions(blocks: list[Block]) -> bool:
             index and blocks[index - 1].kind in ("paragraph", "list"))))
         or (b.kind == "paragraph" and (_opens_question(b) or _has_cards(b)))
         or (b.kind == "list" and _list_of_questions(b) and any(a.strip() for _, _, a in _list_items(b)))
+        or (b.kind == "table" and bool(_qa_table(b)))
         for index, b in enumerate(blocks))
 
 
@@ -650,9 +658,8 @@ def _starts_with_label(block: Block) -> bool:
 def _list_of_questions(block: Block) -> bool:
     """A list whose items all start with a question."""
     items = _list_items(block)
-    return bool(items) and all(reads_as_question(question) and (
-        question.rstrip(" *_").endswith(("?", "？")) or has_question_label(question)
-        or question != unwrap_emphasis(question)) for _, question, _ in items)
+    return bool(items) and all(asks_plainly(question) or (
+        question != unwrap_emphasis(question) and reads_as_question(question)) for _, question, _ in items)
 
 
 def _list_items(block: Block) -> list[tuple[int, str, str]]:
@@ -668,8 +675,65 @@ def _list_items(block: Block) -> list[tuple[int, str, str]]:
             question = inline.content if inline is not None and inline.map and inline.map[0] == token.map[0] else ""
             question_lines = (inline.map[1] - inline.map[0]) if question else 1
             answer = textwrap.dedent("\n".join(lines[start + question_lines:stop]))
-            items.append((block.line + start, question, answer))
+            if "→" in question:  # '"Why?" → because ...': a follow-up and its answer on one item
+                question, _, first = question.partition("→")
+                answer = (first.strip() + "\n\n" + answer).strip()
+            items.append((block.line + start, question.strip(), answer))
     return items
+
+
+def _without_follow_ups(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
+    """Answer blocks (a label-only details block opened), and the blocks holding follow-up questions:
+    details blocks with a question summary, and what is under a "꼬리 질문" or "Follow-up" heading."""
+    answer: list[Block] = []
+    follow_ups: list[Block] = []
+    under: int | None = None  # the level of the follow-up heading being read
+    for block in _opened(blocks):
+        if under is not None and not (block.kind == "heading" and block.level <= under):
+            follow_ups.append(block)
+        elif block.kind == "heading" and is_follow_up_title(block.text):
+            under = block.level
+        elif block.kind == "details" and block.summary is not None and not _label_summary(block):
+            under = None
+            follow_ups.append(block)
+        else:
+            under = None
+            answer.append(block)
+    return answer, follow_ups
+
+
+def _opened(blocks: list[Block]) -> Iterator[Block]:
+    """Blocks with label-only details blocks replaced by their bodies."""
+    for block in blocks:
+        if block.kind == "details" and _label_summary(block):
+            yield from _opened(block.body)
+        else:
+            yield block
+
+
+def _qa_table(block: Block) -> list[tuple[int, str, str]] | None:
+    """(line, question, answer) rows of a table whose header names a question and an answer column."""
+    rows: list[tuple[int, list[str]]] = []
+    for index, token in enumerate(block.tokens):
+        if token.type == "tr_open":
+            cells = []
+            for inner in block.tokens[index + 1:]:
+                if inner.type == "tr_close":
+                    break
+                if inner.type == "inline":
+                    cells.append(inner.content.strip())
+            rows.append((token.map[0] if token.map else 0, cells))
+    if len(rows) < 2 or len(rows[0][1]) < 2:
+        return None
+    header = [normalise_question(cell) for cell in rows[0][1][:2]]
+    if header[0] not in _QUESTION_COLUMNS or not is_answer_label(header[1]) and header[1] not in _ANSWER_COLUMNS:
+        return None
+    first = block.tokens[0].map[0]
+    return [(block.line + line - first, cells[0], cells[1]) for line, cells in rows[1:] if len(cells) >= 2]
+
+
+_QUESTION_COLUMNS = frozenset({"question", "questions", "q", "질문", "문제", "term", "front", "prompt"})
+_ANSWER_COLUMNS = frozenset({"answer", "answers", "a", "답", "답변", "정답", "definition", "back", "meaning"})
 
 
 def _has_cards(block: Block) -> bool:
@@ -785,4 +849,14 @@ def _not_a_question(question: str, answer: str, answer_blocks: list[Block]) -> s
             return "answer is a list of links"
     if answer_blocks and all(b.kind == "table" for b in answer_blocks) and _mostly_links(answer):
         return "answer is a table of links"
+    if _LINK.search(answer) and not normalise_question(_POINTER_WORDS.sub(" ", _LINK.sub(" ", answer))):
+        return "answer is only a link"
+    lines = [line.strip() for line in answer.split("\n") if line.strip()]
+    if lines and all(_TASK_ITEM.match(line) for line in lines):
+        return "answer is a checklist"
     return None
+
+
+# What is left of "See 👉 **[Answer](https://...)**" once the link is gone: pointers, not an answer.
+_POINTER_WORDS = re.compile(r"(?i)\b(?:see|answer|here|click|read|more|link|full|at|the|on|in)\b|참고|링크|보기|여기")
+_TASK_ITEM = re.compile(r"^[-*+]\s+\[[ xX]\]\s")
