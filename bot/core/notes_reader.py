@@ -50,11 +50,16 @@ from bot.core.notes_text import (
 
 _DETAILS_OPEN = re.compile(r"<details(?:\s[^>]*)?>", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+# Tags that HTML in notes really uses; `List<String>` in prose is text, not a tag to drop.
+_KNOWN_TAG = re.compile(r"</?(?:b|strong|i|em|u|s|del|strike|br|p|span|div|code|pre|kbd|a|img|sub|sup|mark|small|"
+                        r"font|center|ul|ol|li|table|tr|td|th|thead|tbody|blockquote|hr|h[1-6]|details|summary)\b",
+                        re.IGNORECASE)
 _DETAILS_TAG = re.compile(r"</?(?:details|summary)\b", re.IGNORECASE)
 _SUMMARY = re.compile(r"<summary(?:\s[^>]*)?>(.*?)</summary\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
 _IMAGE_ONLY = re.compile(r"^!\[[^\]]*\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)$")
+_IMAGES = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 _CARD_SEPARATOR = re.compile(r"(?<!:):{2,3}(?!:)")
 _SR_COMMENT = re.compile(r"<!--SR:.*?-->")
@@ -108,7 +113,8 @@ class Block:
     def has_html(self) -> bool:
         """Whether the block holds HTML tags (outside code)."""
         return self.kind == "html" or any(
-            child.type == "html_inline" for token in self.tokens for child in (token.children or ()))
+            child.type == "html_inline" and _KNOWN_TAG.match(child.content)
+            for token in self.tokens for child in (token.children or ()))
 
 
 def read_notes(text: str) -> Reading:
@@ -236,7 +242,11 @@ def _footnotes(tokens: list[Token]) -> dict[str, str]:
 
 
 def _group_details(blocks: list[Block], lines: list[str], offset: int) -> list[Block]:
-    """Blocks with each `<details>` region (which markdown splits at blank lines) made one block."""
+    """Blocks with each `<details>` region (which markdown splits at blank lines) made one block.
+
+    A region ends on the line that closes it; what follows on the same block (another `<details>`
+    right after a `</details>`) is read as a block of its own."""
+    blocks = list(blocks)
     grouped: list[Block] = []
     index = 0
     while index < len(blocks):
@@ -245,14 +255,21 @@ def _group_details(blocks: list[Block], lines: list[str], offset: int) -> list[B
             grouped.append(block)
             index += 1
             continue
-        depth, last = 0, index
+        depth, last, stop = 0, len(blocks) - 1, None
         for last in range(index, len(blocks)):
-            source = blocks[last].source
-            depth += len(_DETAILS_OPEN.findall(source)) - len(_DETAILS_CLOSE.findall(source))
-            if depth <= 0:
+            for number, text in enumerate(blocks[last].source.split("\n")):
+                depth += len(_DETAILS_OPEN.findall(text)) - len(_DETAILS_CLOSE.findall(text))
+                if depth <= 0 and _DETAILS_CLOSE.search(text):
+                    stop = blocks[last].line + number + 1
+                    break
+            if stop is not None:
                 break
-        start, stop = block.line - offset, blocks[last].line - offset + blocks[last].source.count("\n") + 1
-        grouped.append(_details(lines[start:stop], block.line, blocks[index:last + 1]))
+        closing = blocks[last]
+        stop = stop if stop is not None else closing.end
+        grouped.append(_details(lines[block.line - offset:stop - offset], block.line, blocks[index:last + 1]))
+        rest = lines[stop - offset:closing.end - offset]
+        if any(line.strip() for line in rest):
+            blocks.insert(last + 1, Block("html", stop, "\n".join(rest), [], end=closing.end))
         index = last + 1
     return grouped
 
@@ -849,8 +866,10 @@ def _not_a_question(question: str, answer: str, answer_blocks: list[Block]) -> s
             return "answer is a list of links"
     if answer_blocks and all(b.kind == "table" for b in answer_blocks) and _mostly_links(answer):
         return "answer is a table of links"
-    if _LINK.search(answer) and not normalise_question(_POINTER_WORDS.sub(" ", _LINK.sub(" ", answer))):
-        return "answer is only a link"
+    paragraphs = [p for p in answer.split("\n\n") if _IMAGES.sub("", p).strip()]
+    first = paragraphs[0] if paragraphs else ""
+    if _LINK.search(first) and not normalise_question(_POINTER_WORDS.sub(" ", _LINK.sub(" ", first))):
+        return "answer is only a link"  # "See 👉 [Answer](https://...)": the answer is elsewhere
     lines = [line.strip() for line in answer.split("\n") if line.strip()]
     if lines and all(_TASK_ITEM.match(line) for line in lines):
         return "answer is a checklist"

@@ -49,13 +49,14 @@ _KOREAN_QUESTION_WORDS = (
 _KOREAN_ASKS = re.compile("|".join(_KOREAN_QUESTION_WORDS))
 
 _BOLD = r"(?:\*\*|__)?"
+_EMOJI = r"(?:[\u2190-\u2bff\U0001f000-\U0001ffff]\ufe0f?\s*)*"  # "❓ Question:", "💡 Answer:"
 # "Q:", "Q1.", "Q.", "Question-19:", "Question 3)", "질문:", "문제 2." (optionally bold, list-marked).
 QUESTION_LABEL = re.compile(
-    rf"^{_BOLD}\s*(?:(?:[Qq]|[Qq]uestion|QUESTION|질문|문제)\s*[-#]?\s*\d*\s*[:：)]|(?:Q|Question|질문|문제)\s*[-#]?\s*\d*\.)"
+    rf"^{_BOLD}\s*{_EMOJI}(?:(?:[Qq]|[Qq]uestion|QUESTION|질문|문제|꼬리\s*질문|[Ff]ollow[- ]?up)\s*[-#]?\s*\d*\s*[:：)]|(?:Q|Question|질문|문제)\s*[-#]?\s*\d*\.)"
     rf"\s*{_BOLD}\s*")
 # "A:", "A.", "Ans:", "**Answer:**", "답:", "답변:", "정답 -" ... at the start of an answer.
 ANSWER_LABEL = re.compile(
-    rf"^{_BOLD}\s*(?:(?:[Aa]|[Aa]ns|[Aa]nswer|ANSWER|답|답변|정답|해설|풀이)\s*\d*\s*[:：]|(?:A|Ans|Answer)\s*\d*\.)"
+    rf"^{_BOLD}\s*{_EMOJI}(?:(?:[Aa]|[Aa]ns|[Aa]nswer|ANSWER|답|답변|정답|해설|풀이)\s*\d*\s*[:：]|(?:A|Ans|Answer)\s*\d*\.)"
     rf"\s*{_BOLD}\s*")
 # Ids that stand for a question stated below them: "K8S-001", "Q12", "Question 3", "#12", "문제 4".
 _ID_ONLY = re.compile(r"^(?:[A-Z][A-Z0-9]*-\d+|Q\s*\d+|Question\s*[-#]?\s*\d+|#?\d+|문제\s*\d+|질문\s*\d+)[.:)]?$",
