@@ -59,6 +59,7 @@ _SUMMARY = re.compile(r"<summary(?:\s[^>]*)?>(.*?)</summary\s*>", re.IGNORECASE 
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
 _IMAGE_ONLY = re.compile(r"^!\[[^\]]*\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)$")
+_MARKUP_ONLY = re.compile(r"[\s*_`~#>|\-=+.:]+")  # what an answer of no words is made of ("- ÷" has one)
 _IMAGES = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 _CARD_SEPARATOR = re.compile(r"(?<!:):{2,3}(?!:)")
@@ -255,10 +256,14 @@ def _group_details(blocks: list[Block], lines: list[str], offset: int) -> list[B
             grouped.append(block)
             index += 1
             continue
-        depth, last, stop = 0, len(blocks) - 1, None
+        depth, last, stop, opened = 0, len(blocks) - 1, None, False
         for last in range(index, len(blocks)):
             for number, text in enumerate(blocks[last].source.split("\n")):
-                depth += len(_DETAILS_OPEN.findall(text)) - len(_DETAILS_CLOSE.findall(text))
+                opens = len(_DETAILS_OPEN.findall(text))
+                if not (opened or opens):
+                    continue  # a stray </details> before this block's <details>
+                opened = True
+                depth += opens - len(_DETAILS_CLOSE.findall(text))
                 if depth <= 0 and _DETAILS_CLOSE.search(text):
                     stop = blocks[last].line + number + 1
                     break
@@ -278,7 +283,7 @@ def _details(lines: list[str], line: int, parts: list[Block]) -> Block:
     """A `<details>` region read into its summary and the blocks of its body."""
     region = "\n".join(lines)
     opening = _DETAILS_OPEN.search(region)
-    closings = list(_DETAILS_CLOSE.finditer(region))
+    closings = [closing for closing in _DETAILS_CLOSE.finditer(region) if closing.start() >= opening.end()]
     inner_end = closings[-1].start() if closings else len(region)
     summary = _SUMMARY.search(region, opening.end(), inner_end)
     body_start = summary.end() if summary else opening.end()
@@ -352,7 +357,7 @@ class _Walker:
             self.blocks(section.own, topic)
             self.sections(section.children, topic)
             return
-        if is_reference_title(text):
+        if is_reference_title(text) and not (_holds_questions(section.own) or section.children):
             self.skip(heading.line, text, "references or table of contents")
             return
         if is_answer_label(text):
@@ -849,7 +854,7 @@ def _not_a_question(question: str, answer: str, answer_blocks: list[Block]) -> s
         return "empty question"
     if is_answer_label(question):
         return "label only"
-    if not normalise_question(answer):
+    if not _MARKUP_ONLY.sub("", answer):
         return "empty answer"
     if is_answer_label(answer):
         return "answer is only a label"
