@@ -120,28 +120,30 @@ class Block:
 
 def read_notes(text: str) -> Reading:
     """Read one markdown notes file."""
-    lines = _without_wrapper_fence(text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    lines, wrapper_end = _without_wrapper_fence(
+        text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     reading = Reading()
     tokens = parse_markdown("\n".join(lines), front_matter=True)
     if tokens and tokens[0].type == "front_matter" and not _is_key_values(tokens[0].content):
         tokens = parse_markdown("\n".join(lines))  # a thematic break at the top, not front matter
     blocks, footnotes, reading.front_matter = _blocks(tokens, lines, 0)
-    _Walker(reading, footnotes).run(blocks)
+    _Walker(reading, footnotes).run(blocks, wrapper_end)
     return reading
 
 
 # -- blocks ---------------------------------------------------------------------------------------------
 
-def _without_wrapper_fence(text: str) -> list[str]:
+def _without_wrapper_fence(text: str) -> tuple[list[str], int | None]:
     """The lines, with a ```markdown fence that wraps the notes (before any heading) opened up.
 
     Pasted from a chat assistant, such a fence holds code fences of its own, which CommonMark lets
     close it early. So it is read by line: a fence with a language opens inner code, the next bare
-    fence closes that, and a bare fence with no inner code open closes the wrapper."""
+    fence closes that, and a bare fence with no inner code open closes the wrapper. Also returns the
+    wrapper's closing line: what follows it (the assistant's chatter) is no answer's part."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if line.strip().startswith("#"):
-            return lines
+            return lines, None
         if (opening := _WRAPPER_FENCE.match(line)) is None:
             continue
         marker, inner = opening.group(1), False
@@ -154,9 +156,9 @@ def _without_wrapper_fence(text: str) -> list[str]:
             elif inner:
                 inner = False
             elif len(fence) >= len(marker):
-                return [*lines[:index], "", *lines[index + 1:end], "", *lines[end + 1:]]
-        return [*lines[:index], "", *lines[index + 1:]]
-    return lines
+                return [*lines[:index], "", *lines[index + 1:end], "", *lines[end + 1:]], end
+        return [*lines[:index], "", *lines[index + 1:]], None
+    return lines, None
 
 
 def _blocks(tokens: list[Token], lines: list[str], offset: int) -> tuple[list[Block], dict[str, str], dict]:
@@ -307,12 +309,15 @@ class _Section:
     children: list[_Section]
 
 
-def _sections(blocks: list[Block]) -> tuple[list[Block], list[_Section]]:
-    """The blocks before the first heading, and the heading tree."""
+def _sections(blocks: list[Block], boundary: int | None) -> tuple[list[Block], list[_Section]]:
+    """The blocks outside any section (before the first heading, or after the `boundary` line that
+    closes every section), and the heading tree."""
     preamble: list[Block] = []
     roots: list[_Section] = []
     stack: list[_Section] = []
     for block in blocks:
+        if boundary is not None and block.line > boundary:
+            stack, boundary = [], None
         if block.kind == "heading":
             section = _Section(block, [], [])
             while stack and stack[-1].heading.level >= block.level:
@@ -334,14 +339,12 @@ class _Walker:
         self.footnotes = footnotes
         self.questions_file = False
 
-    def run(self, blocks: list[Block]) -> None:
-        """Read the whole file."""
-        preamble, roots = _sections(blocks)
+    def run(self, blocks: list[Block], boundary: int | None) -> None:
+        """Read the whole file; no section runs past the `boundary` line."""
+        preamble, roots = _sections(blocks, boundary)
         # A file whose leaf headings mostly ask is a file of questions: its topic-like headings
         # ("쿠버네티스 컨셉") are questions too. Elsewhere (a blog post) they are the text's own parts.
-        leaves = [s for s in _walk(roots) if not s.children and s.own and not _holds_questions(s.own)]
-        asking = sum(reads_as_question(s.heading.text) for s in leaves)
-        self.questions_file = asking >= 3 and asking * 4 >= len(leaves) * 3
+        self.questions_file = _mostly_asking(roots)
         self.blocks(preamble, None)
         for section in roots:
             self.section(section, None)
@@ -367,11 +370,10 @@ class _Walker:
         if is_id_only(text):
             self.id_heading(section, topic)
             return
-        labels = [child for child in section.children if is_answer_label(child.heading.text)]
-        if labels:
+        asks = reads_as_question(text) and not is_document_part(text)
+        if asks and any(is_answer_label(child.heading.text) for child in section.children):
             self.labelled(section, topic)
             return
-        asks = reads_as_question(text) and not is_document_part(text)
         children_ask = any(self.candidate(child) for child in section.children)
         if section.children and (children_ask or not asks):
             # A section: its own text is an introduction, unless it asks and has an answer of its own.
@@ -395,6 +397,7 @@ class _Walker:
             self.blocks(rest if asks and lead else section.own, topic)
             return
         answer = section.own + [b for child in _walk(section.children) for b in (child.heading, *child.own)]
+        text, answer = _with_question_context(text, answer)
         if not asks and not (self.questions_file and not is_document_part(text)):
             if answer and not _mostly_links(self.answer(answer)):
                 self.skip(heading.line, text, "heading does not read as a question")
@@ -432,7 +435,7 @@ class _Walker:
         def collect(children: list[_Section]) -> None:
             for child in children:
                 text = child.heading.text
-                if not is_answer_label(text) and reads_as_question(text):
+                if not is_answer_label(text) and asks_plainly(text):
                     follow_ups.append(child)  # "꼬리 질문 1: ...?": a question of its own, with what is under it
                     continue
                 if not is_answer_label(text):
@@ -486,7 +489,7 @@ class _Walker:
     def details(self, block: Block, before: list[Block] | None, topic: str | None) -> None:
         """A `<details>` block: its summary is the question, or a label with the question before it
         (the blocks since the last heading, rule or details block; a heading's answer when none)."""
-        summary = _plain(block.summary or "")
+        summary = _summary_text(block.summary or "")
         if block.summary is None:
             self.skip(block.line, block.text or "<details>", "details block without a summary")
             return
@@ -587,6 +590,20 @@ def _walk(sections: list[_Section]) -> Iterator[_Section]:
         yield from _walk(section.children)
 
 
+def _mostly_asking(roots: list[_Section]) -> bool:
+    """Whether at the level where the file's questions sit, at least three headings in four ask (and
+    three at least): then its topic-like headings there ("쿠버네티스 컨셉") are questions too."""
+    headings = [s.heading for s in _walk(roots) if s.own and not _holds_questions(s.own) and not (
+        is_answer_label(s.heading.text) or is_reference_title(s.heading.text) or is_document_part(s.heading.text))]
+    asking = [h for h in headings if reads_as_question(h.text)]
+    if len(asking) < 3:
+        return False
+    levels = [h.level for h in asking]
+    level = max(set(levels), key=levels.count)
+    at_level = [h for h in headings if h.level == level]
+    return sum(h.level == level for h in asking) * 4 >= len(at_level) * 3
+
+
 def _holds_questions(blocks: list[Block]) -> bool:
     """Whether blocks hold questions of their own (not a label-only details block, which is an answer)."""
     return any(
@@ -610,6 +627,7 @@ def _split_lead(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
 
 def _label_summary(block: Block) -> bool:
     return block.summary is not None and is_answer_label(_plain(block.summary))
+
 
 
 def _opens_question(block: Block) -> bool:
@@ -649,6 +667,18 @@ def _question_and_rest(blocks: list[Block]) -> tuple[str, list[Block]]:
         question = "\n\n".join([question, *(block.source for block in rest[:codes])])
         rest = rest[codes:]
     return question, rest
+
+
+def _with_question_context(question: str, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """A heading's question with the blocks before its answer's label (code to read, a scenario), and
+    the answer from the label on; unchanged when no label follows them."""
+    for index, block in enumerate(blocks):
+        if block.kind not in ("paragraph", "fence", "code", "list", "table", "quote"):
+            break
+        if index and _starts_with_label(block):
+            context = "\n\n".join(textwrap.dedent(b.source) for b in blocks[:index])
+            return f"{question}\n\n{context}", blocks[index:]
+    return question, blocks
 
 
 def _has_answer_label(blocks: list[Block]) -> bool:
@@ -805,10 +835,13 @@ def _section_topic(heading: str) -> str | None:
     if known:
         return known
     inside = re.search(r"\(([^)]+)\)", heading)
-    words = re.sub(r"[^\w\s/+#.-]", " ", inside.group(1) if inside else heading).split()
+    words = [w for w in re.sub(r"[^\w\s/+#.-]", " ", inside.group(1) if inside else heading).split()
+             if not w.startswith("#")]  # an Obsidian tag (#flashcards) names no topic
     noise = {"interview", "interviews", "question", "questions", "answer", "answers", "and", "q&a", "qna",
              "section", "part", "chapter", "basic", "intermediate", "advanced", "level", "beginner", "expert",
-             "면접", "질문", "답변", "모음", "정리", "예상", "기술", "질문과", "top", "common", "the", "for", "with"}
+             "면접", "질문", "답변", "모음", "정리", "예상", "기술", "질문과", "top", "common", "the", "for", "with",
+             "prep", "preparation", "notes", "study", "cheatsheet", "cheat", "sheet", "guide", "practice", "review",
+             "노트", "공부", "학습", "대비"}
     kept = [w for w in words if w.casefold() not in noise and not re.fullmatch(r"[\d.-]+|section-\d+", w.casefold())]
     if 1 <= len(kept) <= 2 and len(" ".join(kept)) <= 24:
         return " ".join(kept).casefold()
@@ -823,9 +856,16 @@ def _plain(html_or_markdown: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", html_or_markdown)).split())
 
 
+def _summary_text(summary: str) -> str:
+    """A summary's question as markdown on one line: `<code>` kept as code, wrappers (`<h3>`, `<b>`) gone."""
+    return unwrap_emphasis(" ".join(html_to_markdown(summary).split())) if "<" in summary else summary.strip()
+
+
 def _plain_inline(text: str) -> str:
-    """A question's text without inline HTML tags (a summary's `<b>`, `<h3>`, `<p>`)."""
-    return _plain(text) if "<" in text and "\n" not in text.strip() else text
+    """A one-line question with its HTML (`<b>`, `<code>`) as markdown; `List<String>` stays text."""
+    if "\n" in text.strip() or not _KNOWN_TAG.search(text):
+        return text
+    return " ".join(html_to_markdown(text).split())
 
 
 def _clean_answer(answer: str, footnotes: dict[str, str]) -> str:

@@ -161,9 +161,10 @@ def is_follow_up_title(text: str) -> bool:
 def strip_symbols(text: str) -> str:
     """Text without emoji and symbols around it ("❓ Question 1", "What is a Pod? ⭐⭐⭐")."""
     start, end = 0, len(text)
-    while start < end and (text[start].isspace() or unicodedata.category(text[start]) in ("So", "Sk", "Cf")):
+    # Other symbols (So: emoji, stars) and format characters only: ` and ^ are markup (Sk) and stay.
+    while start < end and (text[start].isspace() or unicodedata.category(text[start]) in ("So", "Cf")):
         start += 1
-    while end > start and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) in ("So", "Sk", "Cf")):
+    while end > start and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) in ("So", "Cf")):
         end -= 1
     return text[start:end]
 
