@@ -301,7 +301,9 @@ def _read_table(text: str, delimiter: str) -> FlashcardFile:
 
 def _rows(lines: Iterable[str], delimiter: str, offset: int) -> Iterator[tuple[int, list[str] | None]]:
     """(first line, fields) per row; fields is None for a row the csv module rejects."""
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    # skipinitialspace: spreadsheets and Quizlet write `term, "a, b and c"`: the quotes still quote.
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False,
+                        skipinitialspace=delimiter != "\t")
     previous_end = 0
     while True:
         try:

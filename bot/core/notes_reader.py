@@ -54,12 +54,16 @@ _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 _KNOWN_TAG = re.compile(r"</?(?:b|strong|i|em|u|s|del|strike|br|p|span|div|code|pre|kbd|a|img|sub|sup|mark|small|"
                         r"font|center|ul|ol|li|table|tr|td|th|thead|tbody|blockquote|hr|h[1-6]|details|summary)\b",
                         re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+\1", re.DOTALL)
 _DETAILS_TAG = re.compile(r"</?(?:details|summary)\b", re.IGNORECASE)
 _SUMMARY = re.compile(r"<summary(?:\s[^>]*)?>(.*?)</summary\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
 _IMAGE_ONLY = re.compile(r"^!\[[^\]]*\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)$")
 _MARKUP_ONLY = re.compile(r"[\s*_`~#>|\-=+.:]+")  # what an answer of no words is made of ("- ÷" has one)
+# An image at a relative path can be shown by no chat: it leaves the answer.
+_RELATIVE_IMAGE = re.compile(r"!\[[^\]]*\]\((?!https?://)[^)\s]*(?:\s+\"[^\"]*\")?\)")
+_LONE_ITEM = re.compile(r"^(?:[-*+]|1[.)])\s+")
 _IMAGES = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 _CARD_SEPARATOR = re.compile(r"(?<!:):{2,3}(?!:)")
@@ -114,8 +118,8 @@ class Block:
     def has_html(self) -> bool:
         """Whether the block holds HTML tags (outside code)."""
         return self.kind == "html" or any(
-            child.type == "html_inline" and _KNOWN_TAG.match(child.content)
-            for token in self.tokens for child in (token.children or ()))
+            token.type == "inline" and "<" in token.content and _KNOWN_TAG.search(_CODE_SPAN.sub("", token.content))
+            for token in self.tokens)
 
 
 def read_notes(text: str) -> Reading:
@@ -123,9 +127,9 @@ def read_notes(text: str) -> Reading:
     lines, wrapper_end = _without_wrapper_fence(
         text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     reading = Reading()
-    tokens = parse_markdown("\n".join(lines), front_matter=True)
+    tokens = parse_markdown("\n".join(lines), front_matter=True, inline=False)
     if tokens and tokens[0].type == "front_matter" and not _is_key_values(tokens[0].content):
-        tokens = parse_markdown("\n".join(lines))  # a thematic break at the top, not front matter
+        tokens = parse_markdown("\n".join(lines), inline=False)  # a thematic break at the top, not front matter
     blocks, footnotes, reading.front_matter = _blocks(tokens, lines, 0)
     _Walker(reading, footnotes).run(blocks, wrapper_end)
     return reading
@@ -172,8 +176,9 @@ def _blocks(tokens: list[Token], lines: list[str], offset: int) -> tuple[list[Bl
         end = _closing(tokens, position)
         if token.type == "front_matter":
             front = _front_matter(token.content)
-        elif token.type == "footnote_block_open":
-            footnotes.update(_footnotes(tokens[position:end + 1]))
+        elif token.type == "footnote_reference_open":
+            footnotes[token.meta.get("label", "")] = " ".join(
+                t.content for t in tokens[position:end + 1] if t.type == "inline").strip()
         elif token.map is not None:
             start, stop = token.map
             source = "\n".join(lines[start:stop])
@@ -189,7 +194,7 @@ def _blocks(tokens: list[Token], lines: list[str], offset: int) -> tuple[list[Bl
                 # HTML around notes (a <div> card, <p>, <strong>Question:</strong>): read as the markdown
                 # it stands for. Only tags and no text (a <br>, a comment) leaves nothing.
                 converted = html_to_markdown(source)
-                inner, _, _ = _blocks(parse_markdown(converted), converted.split("\n"), offset + start)
+                inner, _, _ = _blocks(parse_markdown(converted, inline=False), converted.split("\n"), offset + start)
                 blocks.extend(inner)
             else:
                 blocks.append(block)
@@ -231,17 +236,6 @@ def _front_matter(content: str) -> dict[str, str]:
                 value = value[1:-1]
             values[key.strip().lower()] = value
     return values
-
-
-def _footnotes(tokens: list[Token]) -> dict[str, str]:
-    """Footnote definitions' text by label, to put back where the answer refers to them."""
-    notes, label = {}, None
-    for token in tokens:
-        if token.type == "footnote_open":
-            label = token.meta.get("label")
-        elif token.type == "inline" and label is not None:
-            notes[label] = (notes.get(label, "") + " " + token.content).strip()
-    return notes
 
 
 def _group_details(blocks: list[Block], lines: list[str], offset: int) -> list[Block]:
@@ -292,7 +286,7 @@ def _details(lines: list[str], line: int, parts: list[Block]) -> Block:
     body_text = region[body_start:inner_end]
     body_line = line + region.count("\n", 0, body_start)
     body_text = textwrap.dedent(body_text)
-    body, _, _ = _blocks(parse_markdown(body_text), body_text.split("\n"), body_line)
+    body, _, _ = _blocks(parse_markdown(body_text, inline=False), body_text.split("\n"), body_line)
     return Block("details", line, region, [t for part in parts for t in part.tokens], end=line + len(lines),
                  text=region[:opening.start()].strip(), summary=summary.group(1) if summary else None,
                  summary_line=line + region.count("\n", 0, summary.start()) if summary else line, body=body)
@@ -444,7 +438,13 @@ class _Walker:
                 collect(child.children)
 
         collect(section.children)
-        self.question(section.heading.text, answer, section.heading.line, topic)
+        asked = next((c for c in section.children if normalise_question(c.heading.text) in _QUESTION_HEADINGS), None)
+        if asked is not None and asked.own:  # "### Question" under a title: the question is its text
+            answer = [block for block in answer if block is not asked.heading and block not in asked.own]
+            question = "\n\n".join(textwrap.dedent(block.source) for block in asked.own)
+            self.question(question, answer, asked.own[0].line, topic)
+        else:
+            self.question(section.heading.text, answer, section.heading.line, topic)
         for follow_up in follow_ups:
             self.section(follow_up, topic)
 
@@ -547,8 +547,11 @@ class _Walker:
                       answer_blocks: list[Block] | None = None) -> None:
         """Record a question with its answer's markdown, or skip it and say why."""
         question = clean_question(_plain_inline(question))
+        image = _IMAGE_ONLY.match(strip_answer_label(answer))
         answer = _clean_answer(answer, self.footnotes)
         reason = _not_a_question(question, answer, answer_blocks or [])
+        if image and not image.group("url").startswith(("http://", "https://")):
+            reason = "answer is only an image at a relative path"
         if reason:
             self.skip(line, question, reason)
         else:
@@ -784,6 +787,7 @@ def _qa_table(block: Block) -> list[tuple[int, str, str]] | None:
     return [(block.line + line - first, cells[0], cells[1]) for line, cells in rows[1:] if len(cells) >= 2]
 
 
+_QUESTION_HEADINGS = frozenset({"question", "questions", "q", "질문", "문제", "problem", "scenario", "task"})
 _QUESTION_COLUMNS = frozenset({"question", "questions", "q", "질문", "문제", "term", "front", "prompt"})
 _ANSWER_COLUMNS = frozenset({"answer", "answers", "a", "답", "답변", "정답", "definition", "back", "meaning"})
 
@@ -870,7 +874,7 @@ def _plain_inline(text: str) -> str:
 
 def _clean_answer(answer: str, footnotes: dict[str, str]) -> str:
     """An answer without its label, trailing rules, wrapping bold, footnote markers turned into text."""
-    answer = strip_answer_label(answer)
+    answer = textwrap.dedent(_RELATIVE_IMAGE.sub("", strip_answer_label(answer)))
     lines = [line.rstrip() for line in answer.split("\n")]
     while lines and (not lines[-1].strip() or set(lines[-1].strip()) <= set("-*_") and len(lines[-1].strip()) >= 3):
         lines.pop()
@@ -878,7 +882,7 @@ def _clean_answer(answer: str, footnotes: dict[str, str]) -> str:
     answer = _FOOTNOTE_REFERENCE.sub(lambda m: f" ({footnotes[m.group(1)]})" if m.group(1) in footnotes else "",
                                      answer)
     if "\n" not in answer:
-        answer = unwrap_emphasis(answer)
+        answer = unwrap_emphasis(_LONE_ITEM.sub("", answer))  # "- 헤더(머릿말)": one item is just the answer
     plain = answer.strip()
     if plain.startswith("```") and not plain.split("\n", 1)[0].strip("`").strip():
         lines = plain.split("\n")  # one fenced block without a language: the seed's prose in a fence
@@ -898,9 +902,6 @@ def _not_a_question(question: str, answer: str, answer_blocks: list[Block]) -> s
         return "empty answer"
     if is_answer_label(answer):
         return "answer is only a label"
-    image = _IMAGE_ONLY.match(answer.strip())
-    if image and not image.group("url").startswith(("http://", "https://")):
-        return "answer is only an image at a relative path"
     if answer_blocks and all(b.kind == "list" for b in answer_blocks if b.kind not in ("hr",)):
         lists = [b for b in answer_blocks if b.kind == "list"]
         items = [item for b in lists for item in _list_items(b)]

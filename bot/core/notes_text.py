@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from bot.core.markdown import parse_markdown
 
@@ -76,6 +77,7 @@ class _PunctuationAndSymbols(dict):
 _DROP_PUNCTUATION = _PunctuationAndSymbols()
 
 
+@lru_cache(maxsize=16384)  # the reader asks about the same headings and labels many times
 def normalise_question(text: str) -> str:
     """Question text reduced for comparison: NFKC, casefolded, no punctuation or symbols, single spaces."""
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
@@ -208,13 +210,15 @@ _OPEN_ENGLISH_WORDS = frozenset({"the", "a", "an", "and", "or", "of", "to", "wit
 
 def looks_cut_off(answer: str) -> bool:
     """True when the answer ends in a paragraph that stops where no sentence can ("...담고 있으")."""
-    blocks = [token for token in parse_markdown(answer) if token.level == 0 and token.nesting != -1]
-    if not blocks or blocks[-1].type != "paragraph_open":
-        return False  # a list, a table or code may end anywhere
-    paragraph = answer.split("\n")[blocks[-1].map[0]:blocks[-1].map[1]]
-    line = paragraph[-1].strip()
-    if not line or line[-1] in _TERMINAL_PUNCTUATION:
-        return False
+    last = answer.rstrip().rsplit("\n", 1)[-1].strip()
+    if not last or last[-1] in _TERMINAL_PUNCTUATION or not _stops_open(last):
+        return False  # most answers: no need to parse
+    blocks = [token for token in parse_markdown(answer, inline=False) if token.level == 0 and token.nesting != -1]
+    return bool(blocks) and blocks[-1].type == "paragraph_open"  # a list, a table or code may end anywhere
+
+
+def _stops_open(line: str) -> bool:
+    """Whether a line of prose stops on a word no sentence ends with."""
     word = line.split()[-1]
     if "\uac00" <= word[-1] <= "\ud7a3":  # a Hangul syllable
         return word.endswith(_OPEN_KOREAN_ENDINGS)
