@@ -276,20 +276,35 @@ def _group_details(blocks: list[Block], lines: list[str], offset: int) -> list[B
 
 
 def _details(lines: list[str], line: int, parts: list[Block]) -> Block:
-    """A `<details>` region read into its summary and the blocks of its body."""
+    """A `<details>` region read into its summary and the blocks of its body.
+
+    Blocks that lie wholly inside the body are kept as the file's parse read them; only the pieces that
+    share a line or a block with the tags (text after `</summary>`, before `</details>`) are parsed again."""
     region = "\n".join(lines)
     opening = _DETAILS_OPEN.search(region)
     closings = [closing for closing in _DETAILS_CLOSE.finditer(region) if closing.start() >= opening.end()]
     inner_end = closings[-1].start() if closings else len(region)
     summary = _SUMMARY.search(region, opening.end(), inner_end)
     body_start = summary.end() if summary else opening.end()
-    body_text = region[body_start:inner_end]
-    body_line = line + region.count("\n", 0, body_start)
-    body_text = textwrap.dedent(body_text)
-    body, _, _ = _blocks(parse_markdown(body_text, inline=False), body_text.split("\n"), body_line)
+    starts = [0]
+    for text in lines:
+        starts.append(starts[-1] + len(text) + 1)
+    body: list[Block] = []
+    for part in parts:
+        part_start = starts[min(part.line - line, len(lines))]
+        part_end = starts[min(part.end - line, len(lines))] - 1
+        low, high = max(part_start, body_start), min(part_end, inner_end)
+        if low >= high:
+            continue
+        if (low, high) == (part_start, part_end):
+            body.append(part)
+        elif (text := textwrap.dedent(region[low:high])).strip():
+            inner, _, _ = _blocks(parse_markdown(text, inline=False), text.split("\n"), line + region.count("\n", 0, low))
+            body.extend(inner)
     return Block("details", line, region, [t for part in parts for t in part.tokens], end=line + len(lines),
                  text=region[:opening.start()].strip(), summary=summary.group(1) if summary else None,
-                 summary_line=line + region.count("\n", 0, summary.start()) if summary else line, body=body)
+                 summary_line=line + region.count("\n", 0, summary.start()) if summary else line,
+                 body=_group_details(body, lines, line))
 
 
 # -- the walk -------------------------------------------------------------------------------------------
