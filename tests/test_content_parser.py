@@ -62,6 +62,31 @@ def test_seed_gives_sixteen_questions_from_seventeen_named_headings():
     assert sum(q.question == "도커 이미지란?" for q in parsed.questions) == 1
 
 
+# The seed's ids as every earlier reader gave them: members' histories hang on them.
+SEED_IDS = [
+    "2a7700ec0af5f3dd",
+    "804e57077d7f5934",
+    "bd9c2c31f3e3f083",
+    "01b9f8b6fb764d8a",
+    "0c9069d205b2fb23",
+    "5cc485f1e5f0172b",
+    "e43f08f31f6bf9ee",
+    "7681ef15f91a4839",
+    "b82ff0d33beac152",
+    "540d459600e0c22d",
+    "c2e07b7de6b2b3e3",
+    "c9cbc354b1ffc3a0",
+    "c4969e08807f0dca",
+    "fe0cf9d04af94f5f",
+    "0489136983667a5b",
+    "ddda0b661375ba49",
+]
+
+
+def test_seed_ids_never_change():
+    assert [q.id for q in seed().questions] == SEED_IDS
+
+
 def test_seed_keeps_the_complete_docker_image_answer_and_warns_with_both_lines():
     parsed = seed()
     image = next(q for q in parsed.questions if q.question == "도커 이미지란?")

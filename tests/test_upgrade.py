@@ -59,3 +59,36 @@ def test_a_released_database_upgrades_with_every_member_as_they_were(tmp_path, r
         assert readings(app, now) == expected
     finally:
         app.close()
+
+
+# The questions whose text the markdown-it notes reader cleans (new ids), as the old reader stored them.
+CLEANED = {"1. What is a Pod?": "What is a Pod?", "**Q2: What is a Node?**": "What is a Node?"}
+
+
+def test_questions_cleaned_by_the_new_reader_keep_everyones_history(tmp_path):
+    """tests/upgrade/v0.1.1-reader.db was written by the reader before markdown-it (make_reader_db.py)."""
+    expected = json.loads((UPGRADE / "v0.1.1-reader.json").read_text(encoding="utf-8"))
+    db = tmp_path / "drill.db"
+    shutil.copy(UPGRADE / "v0.1.1-reader.db", db)
+    now = datetime.fromisoformat(expected["written_at"])
+    app = build_app(load_settings({"DRILL_DB": str(db), "DRILL_CONTENT": str(UPGRADE / "reader_notes.md")}), now)
+    try:
+        assert app.sync.carried_over == 2
+        store = app.store
+        asked = [store.bank.question(row["question_id"])["question"] for row in store.db.query(
+            "select question_id from deliveries where chat = ? order by local_date", [GROUP])]
+        assert asked == [CLEANED.get(text, text) for text in expected["asked"]]
+        for member, before in expected["members"].items():
+            streak = app.drill.streak_of(GROUP, member)
+            assert (streak.current, streak.best) == (before["current_streak"], before["best_streak"])
+            assert store.grades.points_by_member(GROUP)[member][1] == before["points_all_time"]
+            cards = {store.bank.question(qid)["question"]: [due.isoformat(), stability]
+                     for qid, (due, stability) in store.grades.cards(member).items()}
+            assert cards == {CLEANED.get(text, text): value for text, value in before["cards"].items()}
+        # The old ids stay as retired rows with nothing pointing at them any more.
+        old = [row["id"] for row in store.db.query("select id from questions where active = 0")]
+        assert len(old) == 2
+        for table in ("deliveries", "cards"):
+            assert not list(store.db.query(f"select 1 from {table} where question_id in (?, ?)", old))
+    finally:
+        app.close()

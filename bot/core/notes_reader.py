@@ -113,6 +113,8 @@ class Block:
     summary: str | None = None   # details: the summary's HTML, None when it has none
     summary_line: int = 0        # details: the summary's 0-based line
     body: list[Block] = field(default_factory=list)  # details: the blocks inside
+    asks: bool | None = None     # whether it holds a question of its own (_asks_alone), once known
+    items: list | None = None    # a list's (line, question, answer) items (_list_items), once known
 
     @property
     def has_html(self) -> bool:
@@ -624,13 +626,21 @@ def _mostly_asking(roots: list[_Section]) -> bool:
 
 def _holds_questions(blocks: list[Block]) -> bool:
     """Whether blocks hold questions of their own (not a label-only details block, which is an answer)."""
-    return any(
-        (b.kind == "details" and b.summary is not None and (not _label_summary(b) or bool(b.text) or (
-            index and blocks[index - 1].kind in ("paragraph", "list"))))
-        or (b.kind == "paragraph" and (_opens_question(b) or _has_cards(b)))
-        or (b.kind == "list" and _list_of_questions(b) and any(a.strip() for _, _, a in _list_items(b)))
-        or (b.kind == "table" and bool(_qa_table(b)))
-        for index, b in enumerate(blocks))
+    return any(_asks_alone(b) or (b.kind == "details" and b.summary is not None and index
+                                  and blocks[index - 1].kind in ("paragraph", "list"))
+               for index, b in enumerate(blocks))
+
+
+def _asks_alone(block: Block) -> bool:
+    """Whether one block holds a question of its own (worked out once per block: the walk asks often)."""
+    if block.asks is None:
+        b = block
+        block.asks = bool(
+            (b.kind == "details" and b.summary is not None and (not _label_summary(b) or bool(b.text)))
+            or (b.kind == "paragraph" and (_opens_question(b) or _has_cards(b)))
+            or (b.kind == "list" and _list_of_questions(b) and any(a.strip() for _, _, a in _list_items(b)))
+            or (b.kind == "table" and bool(_qa_table(b))))
+    return block.asks
 
 
 def _split_lead(blocks: list[Block]) -> tuple[list[Block], list[Block]]:
@@ -734,6 +744,12 @@ def _list_of_questions(block: Block) -> bool:
 
 def _list_items(block: Block) -> list[tuple[int, str, str]]:
     """(line, first paragraph, rest of the item) for each item of a list."""
+    if block.items is None:
+        block.items = _read_list_items(block)
+    return block.items
+
+
+def _read_list_items(block: Block) -> list[tuple[int, str, str]]:
     items, tokens = [], block.tokens
     lines = block.source.split("\n")
     depth = 0

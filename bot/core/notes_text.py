@@ -120,12 +120,14 @@ def has_answer_label(text: str) -> bool:
     return ANSWER_LABEL.match(text.strip()) is not None
 
 
+@lru_cache(maxsize=16384)
 def asks_plainly(text: str) -> bool:
     """True for a line that is unmistakably a question: a question mark or a question label."""
     text = strip_symbols(unwrap_emphasis(strip_symbols(text.strip()))).rstrip(" *_:\"'”’")
     return has_question_label(text) or text.endswith(("?", "？"))
 
 
+@lru_cache(maxsize=16384)
 def reads_as_question(text: str) -> bool:
     """True when a line is phrased as a question: a question mark, a question label, an interrogative
     word first (English) or a word that asks anywhere in it (Korean)."""
@@ -162,6 +164,8 @@ def is_follow_up_title(text: str) -> bool:
 
 def strip_symbols(text: str) -> str:
     """Text without emoji and symbols around it ("❓ Question 1", "What is a Pod? ⭐⭐⭐")."""
+    if not text or (text[0].isascii() and text[-1].isascii()):
+        return text.strip()  # the common case: no emoji at either end
     start, end = 0, len(text)
     # Other symbols (So: emoji, stars) and format characters only: ` and ^ are markup (Sk) and stay.
     while start < end and (text[start].isspace() or unicodedata.category(text[start]) in ("So", "Cf")):

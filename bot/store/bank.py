@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.content import Question as ParsedQuestion
+from bot.core.content import question_id as id_of
+from bot.core.notes_text import clean_question
 from bot.store.rows import Question
 from bot.store.connection import Connections, StorePart
 
@@ -18,6 +20,7 @@ class SyncReport:
     updated: int
     retired: int
     unchanged: int
+    carried_over: int = 0  # stored questions whose history moved to their newly cleaned text's id
 
     @property
     def changed(self) -> bool:
@@ -62,11 +65,30 @@ class BankStore(StorePart):
                 else:
                     unchanged += 1
             current = {question.id for question in questions}
+            carried = self._carry_history_over(stored, current)
             for question_id, row in stored.items():
                 if question_id not in current and row["active"]:
                     table.update(question_id, {"active": 0, "retired_at": stamp, "updated_at": stamp})
                     retired += 1
-        return SyncReport(added=added, updated=updated, retired=retired, unchanged=unchanged)
+        return SyncReport(added=added, updated=updated, retired=retired, unchanged=unchanged, carried_over=carried)
+
+    def _carry_history_over(self, stored: dict[str, Question], current: set[str]) -> int:
+        """Move deliveries and review cards from stored questions that left the notes to the question
+        their text reads as now: a reader that cleans better ("1. What is X?" -> "What is X?") gives
+        the question a new id, and nobody's streak days, points or review state may stay behind."""
+        moved = 0
+        for old_id, row in stored.items():
+            if old_id in current:
+                continue
+            new_id = id_of(clean_question(row["question"]))
+            if new_id == old_id or new_id not in current:
+                continue
+            self.db.execute("update deliveries set question_id = ? where question_id = ?", [new_id, old_id])
+            # A member who already has a card for the new id keeps it; the old one goes.
+            self.db.execute("update or ignore cards set question_id = ? where question_id = ?", [new_id, old_id])
+            self.db.execute("delete from cards where question_id = ?", [old_id])
+            moved += 1
+        return moved
 
     def active_question_ids(self, topics: frozenset[str] | None = None) -> list[str]:
         """Ids of the active questions in bank order, optionally only those in `topics`.
