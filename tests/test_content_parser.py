@@ -4,11 +4,19 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.content import (
-    ContentWarning, ParsedNotes, detect_topic, merge_notes, normalise_question, parse_notes, question_id,
+    ContentWarning,
+    ParsedNotes,
+    detect_topic,
+    merge_notes,
+    normalise_question,
+    parse_notes,
+    question_id,
 )
+from bot.core.notes_text import is_answer_label
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEED_COPY = PROJECT_ROOT / "content" / "kubernetes-docker-interview.md"
@@ -629,7 +637,10 @@ def test_topic_falls_back_to_the_file_name():
 
 FRAGMENTS = ["#", "## q", "### deeper", "```", "```bash", "~~~", "<details>", "<summary>답변</summary>",
              "<summary>question?</summary>", "</details>", "Q: x", "A: y", "**Q:**", "---", "topic: k", "",
-             "- [a](http://x)", "Reference", "text", "#### ", "\r", "\ufeff"]
+             "- [a](http://x)", "Reference", "text", "#### ", "\r", "\ufeff", "### K8S-001", "#### 답변",
+             "a::b", "c:::d", "?", "??", "```markdown", "| Question | Answer |", "|---|---|", "| q? | a |",
+             "<b></b>", "<br>", "꼬리 질문 1: 왜?", "1.  **What?**", "    **Answer:** x", "[^1]", "[^1]: n",
+             "Question-3: x", "Ans:", "- \"Why?\" → because", "![i](x.png)", "<p>", "</p>", "- [ ] task"]
 markdownish = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=30).map(
     "\n".join)
 
@@ -640,6 +651,8 @@ def check_result(parsed: ParsedNotes) -> None:
     for question in parsed.questions:
         assert question.question.strip() and question.answer.strip() and question.topic
         assert question.id == question_id(question.question)
+        # never a question that is only a label or a number
+        assert not is_answer_label(question.question) and not question.question.strip(" .:#").isdigit()
     for warning in parsed.warnings:
         assert isinstance(warning, ContentWarning) and warning.line >= 1
 
