@@ -864,7 +864,10 @@ def _first_line_text(block: Block) -> str:
 
 
 def _section_topic(heading: str) -> str | None:
-    """The topic a section heading names ("## Docker Interview Questions", "Section-6 (Jenkins)")."""
+    """The topic a section heading names ("## Docker Interview Questions", "Section-6 (Jenkins)");
+    a document's own parts ("Introduction") name none."""
+    if is_document_part(heading):
+        return None
     from bot.core.topics import detect_topic
     known = detect_topic(heading, "")
     if known:
