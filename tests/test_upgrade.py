@@ -56,7 +56,10 @@ def test_a_released_database_upgrades_with_every_member_as_they_were(tmp_path, r
     app = build_app(load_settings({"DRILL_DB": str(db)}), now)  # migrates to the newest schema
     try:
         assert migrations.pending(app.store.db) == []
-        assert readings(app, now) == expected
+        found = readings(app, now)
+        # The board's figures must read the same; its title's bold markup changed (`*` to `**`) since.
+        found["board"], expected["board"] = found["board"].replace("*", ""), expected["board"].replace("*", "")
+        assert found == expected
     finally:
         app.close()
 

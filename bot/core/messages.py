@@ -9,10 +9,10 @@ LANGUAGES = ("ko", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "welcome": {
-        "ko": "안녕하세요! Daily Drill은 매일 한 문제씩 보내 드리는 학습 봇입니다. 답을 떠올려 본 뒤 *정답 보기*로 "
+        "ko": "안녕하세요! Daily Drill은 매일 한 문제씩 보내 드리는 학습 봇입니다. 답을 떠올려 본 뒤 **정답 보기**로 "
               "확인하고 스스로 채점하세요. 매일 채점하면 연속 기록과 점수가 쌓입니다.\n"
               "시작하려면 `{p}subscribe` (예: `{p}subscribe 09:00 Asia/Seoul`).",
-        "en": "Hi! Daily Drill sends one study question a day. Think of your answer, tap *Show answer*, then grade "
+        "en": "Hi! Daily Drill sends one study question a day. Think of your answer, tap **Show answer**, then grade "
               "yourself. Grading every day builds your streak and earns points.\n"
               "To start: `{p}subscribe` (e.g. `{p}subscribe 09:00 Asia/Seoul`).",
     },
@@ -51,20 +51,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This button is no longer valid.",
     },
     "daily_question": {
-        "ko": "*오늘의 문제* ({date}, {topic})\n\n{question}",
-        "en": "*Today's question* ({date}, {topic})\n\n{question}",
+        "ko": "**오늘의 문제** ({date}, {topic})\n\n{question}",
+        "en": "**Today's question** ({date}, {topic})\n\n{question}",
     },
     "practice_question": {
-        "ko": "*연습 문제* ({topic})\n\n{question}",
-        "en": "*Practice* ({topic})\n\n{question}",
+        "ko": "**연습 문제** ({topic})\n\n{question}",
+        "en": "**Practice** ({topic})\n\n{question}",
     },
     "show_answer": {"ko": "정답 보기", "en": "Show answer"},
     "grade_knew": {"ko": "알았음", "en": "Knew it"},
     "grade_partly": {"ko": "일부", "en": "Partly"},
     "grade_missed": {"ko": "몰랐음", "en": "Missed"},
     "answer": {
-        "ko": "*{question}*\n\n{answer}\n\n어땠나요?",
-        "en": "*{question}*\n\n{answer}\n\nHow did you do?",
+        "ko": "**{question}**\n\n{answer}\n\n어땠나요?",
+        "en": "**{question}**\n\n{answer}\n\nHow did you do?",
     },
     "graded_on_time": {
         "ko": "기록했습니다: {grade} (+{points}점). 연속 {streak}일.",
@@ -107,8 +107,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "연속 기록: {current}일 (최고 {best}일)",
         "en": "Streak: {current} days (best {best})",
     },
-    "leaderboard_title": {"ko": "*순위표: {period}*", "en": "*Leaderboard: {period}*"},
-    "weekly_summary": {"ko": "*지난주 결과*", "en": "*Last week's results*"},
+    "leaderboard_title": {"ko": "**순위표: {period}**", "en": "**Leaderboard: {period}**"},
+    "weekly_summary": {"ko": "**지난주 결과**", "en": "**Last week's results**"},
     "period_week": {"ko": "이번 주", "en": "this week"},
     "period_month": {"ko": "이번 달", "en": "this month"},
     "period_all": {"ko": "전체", "en": "all time"},
