@@ -49,9 +49,16 @@ def test_bold_over_several_lines_wraps_each_line():
     assert html_to_markdown("<b>a<p>b</p></b>") == "**a**\n\n**b**"
 
 
-def test_wrapper_and_unknown_tags_are_dropped_with_their_content():
-    html = '<span class="x">a</span><font color="red">b</font><u>c</u><made-up>d</made-up>'
-    assert html_to_markdown(html) == "abcd"
+def test_wrapper_tags_are_dropped_with_their_content():
+    html = '<span class="x">a</span><font color="red">b</font><u>c</u>'
+    assert html_to_markdown(html) == "abc"
+
+
+def test_a_placeholder_that_is_no_html_element_stays_text():
+    # `git branch <BRANCH>` in an answer's HTML: the reader sees the placeholder, escaped for markdown.
+    assert html_to_markdown("<b>git branch <BRANCH></b>") == "**git branch &lt;BRANCH>**"
+    assert html_to_markdown("<p>List<String> and <made-up>d</made-up></p>") == (
+        "List&lt;String> and &lt;made-up>d&lt;/made-up>")
 
 
 def test_block_wrappers_become_paragraphs():

@@ -50,6 +50,14 @@ _CODE = frozenset({"code", "kbd", "samp", "tt"})
 # Elements whose content is one inline piece even when blocks are inside (a link's text, code's text).
 _ALWAYS_INLINE = _CODE | {"a", "img", "br"}
 _DROPPED = frozenset({"script", "style", "head", "title", "template"})
+# HTML's own elements. Any other "tag" in notes is a placeholder written as text (`git branch <BRANCH>`,
+# `List<String>`) and stays text.
+_HTML_ELEMENTS = frozenset("""a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
+caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption
+figure font footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link
+main map mark menu meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby
+s samp script section select small source span strike strong style sub summary sup table tbody td template textarea
+tfoot th thead time title tr track tt u ul var video wbr""".split())
 _VOID = frozenset({
     "br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "embed", "source", "track",
     "param",
@@ -239,6 +247,9 @@ class _TreeBuilder(HTMLParser):
         """Open an element (or add a void one); a markdown autolink is text."""
         if self._autolink():
             return
+        if tag not in _HTML_ELEMENTS:
+            self.handle_data(self.get_starttag_text() or "")
+            return
         self._saw(tag)
         self._close_implied(tag)
         if len(self.stack) > _MAX_DEPTH and tag not in _VOID:
@@ -261,6 +272,9 @@ class _TreeBuilder(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         """Close the innermost open element of this name and all inside it; `</br>` is a `<br>`."""
+        if tag not in _HTML_ELEMENTS:
+            self.handle_data(f"</{tag}>")
+            return
         self._saw(tag)
         if tag == "br":
             self.stack[-1].children.append(_Node("br", {}))
