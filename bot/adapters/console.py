@@ -2,6 +2,8 @@
 
 Reads commands line by line (a TTY or a pipe), prints replies, and shows the daily question when it
 falls due while the chat is open. `/answer` and `/grade` act on the most recent question shown.
+Replies are drawn by rich on a terminal and printed as plain text when piped (console_render); an
+interactive session shows a prompt.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
+from bot.adapters.console_render import ConsoleOutput
 from bot.app import App
 from bot.core.commands import parse_command
 from bot.core.messages import text
@@ -23,16 +26,23 @@ from bot.scheduler import start_scheduler, stop_scheduler
 
 GRADE_SHORTCUTS = {"1": "knew", "2": "partly", "3": "missed"}
 _RESCHEDULING = ("subscribe", "schedule")
+PROMPT = "> "
+# Platform texts that speak of buttons, and what the terminal says instead.
+_CONSOLE_TEXTS = {"stale_button": "console_question_gone"}
 
 
 class ConsoleChat:
     """One terminal conversation: prints replies and remembers the buttons of the latest question."""
 
-    def __init__(self, app: App, out: TextIO, clock: Callable[[], datetime]):
+    def __init__(self, app: App, out: TextIO, clock: Callable[[], datetime], prompt: str = "",
+                 terminal: bool | None = None):
         settings = app.settings
         self.app = app
         self.out = out
+        self.output = ConsoleOutput(out, terminal)
         self.clock = clock
+        self.prompt = prompt  # "" when piped: a prompt would only clutter what a script reads
+        self.at_prompt = False  # the prompt is on screen and nothing was typed since
         self.chat = ChatRef(f"console:{settings.console_chat_id}", "console", "console", "console")
         self.member = MemberRef(f"console:{settings.console_member_id}", settings.console_member_name, is_admin=True)
         self.reveal: Button | None = None
@@ -41,15 +51,21 @@ class ConsoleChat:
 
     def show(self, replies: list[Reply]) -> None:
         """Print replies; a question's or answer's buttons become what /answer and /grade press."""
+        if self.at_prompt:
+            self.out.write("\r\x1b[2K")  # a daily question came while the prompt waited: redraw it below
+            self.at_prompt = False
         for reply in replies:
-            self.out.write(reply.text.rstrip() + "\n")
+            self.output.markdown(reply.text.rstrip())
             if reply.kind == "question":
                 self.reveal = next((b for b in reply.buttons if b.role == "reveal"), None)
                 self.grades = {}
-                self.out.write(text(self.language, "console_hint") + "\n")
+                self.output.markdown(text(self.language, "console_hint"), dim=True)
             elif reply.kind == "answer":
                 self.grades = {b.role: b for b in reply.buttons if b.role in GRADES}
             self.out.write("\n")
+        if self.prompt:
+            self.out.write(self.prompt)
+            self.at_prompt = True
         self.out.flush()
 
     async def send_daily(self, chat: dict, replies: list[Reply]) -> str | None:
@@ -66,7 +82,14 @@ class ConsoleChat:
         """One typed line -> the replies to print (store work: run it in a store thread)."""
         replies = self._answer(line)
         self.language = self.app.drill.language(self.chat.key)
-        return replies
+        return [self._in_terminal_words(reply) for reply in replies]
+
+    def _in_terminal_words(self, reply: Reply) -> Reply:
+        """A reply that speaks of buttons, in the terminal's words."""
+        for key, console_key in _CONSOLE_TEXTS.items():
+            if reply.text == text(self.language, key):
+                return Reply(text(self.language, console_key))
+        return reply
 
     def _answer(self, line: str) -> list[Reply]:
         now = self.clock()
@@ -102,10 +125,11 @@ def _read_lines(queue: asyncio.Queue, loop: asyncio.AbstractEventLoop, stdin: Te
 async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = sys.stdin,
                       out: TextIO = sys.stdout) -> int:
     """The console chat until end of input or /quit; returns the exit status."""
-    console = ConsoleChat(app, out, clock)
+    interactive = stdin.isatty() and out.isatty()
+    console = ConsoleChat(app, out, clock, prompt=PROMPT if interactive else "")
     delivery = app.delivery({"console": console}, clock)
     console.language = await app.run(app.drill.language, console.chat.key)
-    console.show([Reply(text(console.language, "welcome", p="/"))])
+    console.show([Reply(text(console.language, "console_welcome"))])
     console.show(await app.run(console.subscribe_if_new))
     await delivery.sweep(clock())  # catch up on a question that fell due while the chat was closed
     scheduler = start_scheduler(delivery, run_now=False)
@@ -116,6 +140,7 @@ async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = s
     threading.Thread(target=_read_lines, args=(queue, loop, stdin), daemon=True).start()
     try:
         while (line := await queue.get()) is not None:
+            console.at_prompt = False  # Enter moved the cursor past the prompt
             if line.strip() in ("/quit", "/exit"):
                 break
             console.show(await app.run(console.handle, line))
@@ -124,4 +149,7 @@ async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = s
                 await delivery.sweep(clock())  # a new schedule may already be due
     finally:
         await stop_scheduler(scheduler, delivery)
+        if console.at_prompt:
+            out.write("\n")  # end of input or Ctrl-C at the prompt: give the shell a fresh line
+            out.flush()
     return 0

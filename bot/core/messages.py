@@ -192,8 +192,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "command_schedule": {"ko": "일정 바꾸기", "en": "Change the schedule"},
     "command_unsubscribe": {"ko": "매일 문제 그만 받기", "en": "Stop the daily question"},
     "command_topics": {"ko": "주제 목록", "en": "Topics"},
+    "console_welcome": {
+        "ko": "안녕하세요! Daily Drill은 매일 한 문제씩 보여 드리는 학습 봇입니다. 답을 떠올려 본 뒤 `/answer`로 "
+              "정답을 확인하고 `/grade knew|partly|missed`(또는 `1`/`2`/`3`)로 스스로 채점하세요. "
+              "매일 채점하면 연속 기록과 점수가 쌓입니다.\n"
+              "언제든 `/quiz`로 연습할 수 있고, 명령어 목록은 `/help`입니다.",
+        "en": "Hi! Daily Drill shows one study question a day. Think of your answer, type `/answer` to see it, "
+              "then grade yourself with `/grade knew|partly|missed` (or `1`/`2`/`3`). Grading every day builds "
+              "your streak and earns points.\n"
+              "Practise any time with `/quiz`; `/help` lists the commands.",
+    },
+    "console_question_gone": {
+        "ko": "이 문제는 더 이상 노트에 없습니다. `/quiz`로 다른 문제를 받아 보세요.",
+        "en": "That question is no longer in the notes. Try `/quiz` for another one.",
+    },
     "console_hint": {
-        "ko": "(`/answer` 정답 보기, `/grade knew|partly|missed` 또는 `1`/`2`/`3` 채점, `/quit` 종료)",
+        "ko": "(`/answer` 정답 확인, `/grade knew|partly|missed` 또는 `1`/`2`/`3` 채점, `/quit` 종료)",
         "en": "(`/answer` to reveal, `/grade knew|partly|missed` or `1`/`2`/`3` to grade, `/quit` to leave)",
     },
     "console_nothing_shown": {

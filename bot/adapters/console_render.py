@@ -1,0 +1,217 @@
+"""How the terminal chat shows a reply's markdown: drawn by rich on a terminal, plain text when piped.
+
+On a TTY, rich's own Markdown renderer does the work (styles, tables, highlighted code, wrapping to the
+terminal's width); we only adjust its tokens so chat text reads as written (line breaks kept, HTML
+reduced to its text). Piped, `plain_text` walks the shared markdown-it reading and prints the words
+without markup, so scripts that read the chat's output keep working.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TextIO
+
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+from rich.console import Console
+from rich.markdown import Markdown
+from wcwidth import center, ljust, rjust, width
+
+from bot.core.markdown import parse_markdown
+
+CODE_INDENT = "    "
+_TAG = re.compile(r"<[^>]*>")
+_LINE_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+class ConsoleOutput:
+    """Writes markdown to `out`: rich when it is a terminal (or `terminal` says so), plain text otherwise."""
+
+    def __init__(self, out: TextIO, terminal: bool | None = None, width: int | None = None):
+        self.out = out
+        self.terminal = out.isatty() if terminal is None else terminal
+        # Without a fixed width rich asks the terminal at every print, so a resized window rewraps.
+        self.console = Console(file=out, force_terminal=True, highlight=False, width=width) if self.terminal else None
+
+    def markdown(self, text: str, dim: bool = False) -> None:
+        """One reply (or hint) as a block; `dim` for the chat's own hints, which are not content."""
+        if self.console is not None:
+            self.console.print(TerminalMarkdown(text, style="dim" if dim else "none"))
+        else:
+            self.out.write(plain_text(text) + "\n")
+
+
+class TerminalMarkdown(Markdown):
+    """rich's Markdown, with chat line breaks kept, HTML shown as its text and URLs shown once."""
+
+    def __init__(self, markup: str, style: str = "none"):
+        # hyperlinks=False prints a link's URL after its text: many terminals do not support OSC 8 links.
+        super().__init__(markup, style=style, hyperlinks=False)
+        self.parsed = _for_terminal(self.parsed)
+
+
+def _for_terminal(tokens: list[Token]) -> list[Token]:
+    """rich's tokens adjusted: an html_block becomes a paragraph of its text (rich would drop it)."""
+    adjusted: list[Token] = []
+    for token in tokens:
+        if token.type == "html_block":
+            lines = _html_text(token.content)
+            if lines:
+                adjusted += _paragraph(lines)
+            continue
+        if token.children:
+            token.children = _inline_for_terminal(token.children)
+        adjusted.append(token)
+    return adjusted
+
+
+def _inline_for_terminal(children: list[Token]) -> list[Token]:
+    adjusted: list[Token] = []
+    for child in children:
+        if child.type == "softbreak" or (child.type == "html_inline" and _LINE_BREAK_TAG.fullmatch(child.content)):
+            # A chat message's single newlines are line breaks (help lists, hints), not spaces.
+            child = Token("hardbreak", "br", 0)
+        elif child.type in ("link_open", "link_close") and child.markup == "autolink":
+            continue  # <https://...>: the text is the URL, so "URL (URL)" would say it twice
+        elif child.type == "image":
+            # rich draws an image as a block of its own, ahead of the paragraph it sits in: keep it in place.
+            alt = "".join(c.content for c in child.children or [] if c.type in ("text", "code_inline"))
+            child = Token("text", "", 0, content=_image_text(alt, str(child.attrs.get("src", ""))))
+        adjusted.append(child)
+    return adjusted
+
+
+def _image_text(alt: str, src: str) -> str:
+    """An image as words: its alt text, and its URL when absolute (a relative path means nothing here)."""
+    absolute = src.startswith(("http://", "https://"))
+    return f"{alt} ({src})" if alt and absolute else alt or (src if absolute else "")
+
+
+def _paragraph(lines: list[str]) -> list[Token]:
+    children: list[Token] = []
+    for line in lines:
+        if children:
+            children.append(Token("hardbreak", "br", 0))
+        children.append(Token("text", "", 0, content=line))
+    inline = Token("inline", "", 0, content="\n".join(lines), children=children)
+    return [Token("paragraph_open", "p", 1), inline, Token("paragraph_close", "p", -1)]
+
+
+def _html_text(source: str) -> list[str]:
+    """The readable lines of an HTML block: tags dropped, entities decoded, blank lines gone."""
+    text = html.unescape(_TAG.sub("", _LINE_BREAK_TAG.sub("\n", source)))
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# -- plain text ---------------------------------------------------------------
+
+
+def plain_text(markdown: str) -> str:
+    """`markdown` as plain text: no markers, tables aligned by display width, code indented."""
+    root = SyntaxTreeNode(parse_markdown(markdown))
+    return "\n".join(_blocks(root.children, gap=True)).rstrip()
+
+
+def _blocks(nodes: list[SyntaxTreeNode], gap: bool) -> list[str]:
+    """Block nodes as lines; `gap` puts a blank line between blocks (not inside list items: compact)."""
+    lines: list[str] = []
+    for node in nodes:
+        block = _block(node)
+        if not block:
+            continue
+        if lines and gap:
+            lines.append("")
+        lines += block
+    return lines
+
+
+def _block(node: SyntaxTreeNode) -> list[str]:
+    kind = node.type
+    if kind in ("paragraph", "heading"):
+        return _inline(node.children[0]).split("\n") if node.children else []
+    if kind in ("fence", "code_block"):
+        return [CODE_INDENT + line if line else "" for line in node.content.rstrip("\n").split("\n")]
+    if kind in ("bullet_list", "ordered_list"):
+        return _list(node)
+    if kind == "table":
+        return _table(node)
+    if kind == "blockquote":
+        return ["> " + line if line else ">" for line in _blocks(node.children, gap=True)]
+    if kind == "html_block":
+        return _html_text(node.content)
+    if kind == "hr":
+        return ["-" * 20]
+    if kind == "footnote":
+        label = f"[{node.meta['id'] + 1}] "
+        return _indented(label, _blocks(node.children, gap=False))
+    if kind == "front_matter":
+        return []
+    return _blocks(node.children, gap=True)  # footnote_block and anything unforeseen: its contents
+
+
+def _list(node: SyntaxTreeNode) -> list[str]:
+    start = int(node.attrs.get("start", 1))
+    lines: list[str] = []
+    for number, item in enumerate(node.children, start):
+        marker = "- " if node.type == "bullet_list" else f"{number}. "
+        lines += _indented(marker, _blocks(item.children, gap=False)) or [marker.rstrip()]
+    return lines
+
+
+def _indented(marker: str, body: list[str]) -> list[str]:
+    """The first line after `marker`, the rest under it, so nested lists and code stay inside their item."""
+    pad = " " * width(marker)
+    return [(marker if i == 0 else pad) + line if line else "" for i, line in enumerate(body)]
+
+
+def _table(node: SyntaxTreeNode) -> list[str]:
+    rows: list[list[str]] = []
+    aligns: list[str] = []
+    for section in node.children:  # thead, tbody
+        for row in section.children:
+            rows.append([_inline(cell.children[0]).replace("\n", " ") if cell.children else "" for cell in row.children])
+            if not aligns:
+                aligns = [str(cell.attrs.get("style", "")) for cell in row.children]
+    columns = max(len(row) for row in rows)
+    rows = [row + [""] * (columns - len(row)) for row in rows]
+    widths = [max(width(row[i]) for row in rows) for i in range(columns)]
+
+    def line(cells: list[str]) -> str:
+        padded = [_aligned(cell, widths[i], aligns[i] if i < len(aligns) else "") for i, cell in enumerate(cells)]
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return [line(rows[0]), rule, *(line(row) for row in rows[1:])]
+
+
+def _aligned(cell: str, columns: int, style: str) -> str:
+    if "right" in style:
+        return rjust(cell, columns)
+    if "center" in style:
+        return center(cell, columns)
+    return ljust(cell, columns)
+
+
+def _inline(node: SyntaxTreeNode) -> str:
+    """An inline node's text: markers dropped, links as "text (URL)", images as their alt text."""
+    parts: list[str] = []
+    for child in node.children:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif kind == "html_inline":
+            parts.append("\n" if _LINE_BREAK_TAG.fullmatch(child.content) else "")
+        elif kind == "link":
+            label, href = _inline(child), str(child.attrs.get("href", ""))
+            shown = href.removeprefix("mailto:")
+            parts.append(label if not href or label == shown else f"{label} ({href})")
+        elif kind == "image":
+            parts.append(_image_text(_inline(child), str(child.attrs.get("src", ""))))
+        elif kind == "footnote_ref":
+            parts.append(f"[{child.meta['id'] + 1}]")
+        else:
+            parts.append(_inline(child))  # strong, em, s and anything unforeseen: their text
+    return "".join(parts)
