@@ -85,7 +85,17 @@ def buttons(blocks: list[dict]) -> dict[str, dict]:
 
 
 def shown_text(message: dict) -> str:
-    return "\n".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section")
+    """The text a member reads in a message's blocks (rich text elements, section texts), joined."""
+    def texts(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str) and node.get("type") in ("text", "link", "mrkdwn", "plain_text"):
+                yield node["text"]
+            for value in node.values():
+                yield from texts(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from texts(value)
+    return "".join(texts([b for b in message["blocks"] if b["type"] not in ("actions", "context")]))
 
 
 @pytest.fixture

@@ -1,115 +1,203 @@
-"""Markdown to Slack mrkdwn, splitting at the section limit, Block Kit sections and the plain fallback."""
+"""Answer markdown as Slack Block Kit: golden blocks, the plain fallback, and properties over any markdown and
+every answer in the repository's notes (valid blocks within Slack's limits, no markup a member can see)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.slack_format import (
-    FENCE, MIN_LIMIT, SLACK_LIMIT, SLACK_MAX_BLOCKS, answer_blocks, plain_text, split_mrkdwn, to_mrkdwn,
+    HTML_NAMES, MESSAGE_LIMIT, SLACK_LIMIT, SLACK_MAX_BLOCKS, STYLES, TABLE_MAX_COLUMNS, TABLE_MAX_ROWS,
+    answer_blocks, plain_text,
 )
-from bot.core.content import parse_notes
+from bot.bank import load_bank
 
-NOTES = "content/kubernetes-docker-interview.md"
-OUR_LINK = re.compile(r"<(?:https?://|mailto:)[^\s<>|`]+(?:\|[^<>\n]*)?>", re.IGNORECASE)
-QUOTE_MARKER = re.compile(r"^>(?: |$)", re.MULTILINE)
-ENTITY = re.compile(r"&(?:amp|lt|gt);")
+TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>")
+SCHEMES = ("http://", "https://", "mailto:")
 
 
-def check_mrkdwn(text: str) -> None:
-    """Fail unless the only raw `<`, `>` and `&` are our links, quote markers and entities, and fences pair up."""
-    bare = QUOTE_MARKER.sub("", OUR_LINK.sub("", text))
-    assert "<" not in bare and ">" not in bare, text
-    assert text.count("&") == len(ENTITY.findall(text)), text
-    assert text.count(FENCE) % 2 == 0, text
+def t(text: str, *styles: str) -> dict:
+    """A text element with the given styles."""
+    return {"type": "text", "text": text, **({"style": dict.fromkeys(styles, True)} if styles else {})}
 
 
-def unsplit(pieces: list[str]) -> str:
-    """Join pieces, removing the ``` that split_mrkdwn adds to close a block at a cut and reopen it after."""
-    text, reopened = "", False
-    for k, piece in enumerate(pieces):
-        if reopened:
-            assert piece.startswith(FENCE + "\n"), piece
-            piece = piece[len(FENCE) + 1 :]
-        # Our mrkdwn never has a fence right after another, so a piece ending in one followed by a piece
-        # starting with one is a block split in two.
-        reopened = piece.endswith(FENCE) and k + 1 < len(pieces) and pieces[k + 1].startswith(FENCE + "\n")
-        text += piece[: -len(FENCE)] if reopened else piece
-    return text
+def link(url: str, text: str) -> dict:
+    return {"type": "link", "url": url, "text": text}
 
 
-def test_text_is_escaped():
-    assert to_mrkdwn("a < b & c > d") == "a &lt; b &amp; c &gt; d"
-    assert to_mrkdwn("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    assert to_mrkdwn("<!channel> <@U123> \"quotes\" 'too'") == "&lt;!channel&gt; &lt;@U123&gt; \"quotes\" 'too'"
+def section(*runs: dict) -> dict:
+    return {"type": "rich_text_section", "elements": list(runs)}
 
 
-def test_br_is_a_line_break_and_other_html_is_text():
-    assert to_mrkdwn("one<br>two<BR/>three <b>x</b>") == "one\ntwo\nthree &lt;b&gt;x&lt;/b&gt;"
+def rich(*elements: dict) -> dict:
+    return {"type": "rich_text", "elements": list(elements)}
 
 
-def test_bold_italic_and_inline_code():
-    assert to_mrkdwn("**bold** and *bold*") == "*bold* and *bold*"
-    assert to_mrkdwn("an _italic_ word, my_var_name") == "an _italic_ word, my_var_name"
-    assert to_mrkdwn("run `kubectl get <pods> *all*`") == "run `kubectl get &lt;pods&gt; *all*`"
-    assert to_mrkdwn("**use `kubectl`**") == "*use `kubectl`*"
+def cell(*runs: dict) -> dict:
+    return {"type": "rich_text", "elements": [section(*runs)]}
 
 
-def test_links():
-    assert to_mrkdwn("[docs](https://k8s.io/a?b=1&c=2)") == "<https://k8s.io/a?b=1&amp;c=2|docs>"
-    assert to_mrkdwn("[pipe](https://x.io/a|b) [mail](mailto:a@b.c)") == (
-        "<https://x.io/a%7Cb|pipe> <mailto:a@b.c|mail>"
-    )
-    assert to_mrkdwn("[**bold** `code`](http://x.io)") == "<http://x.io|bold code>"
-    assert to_mrkdwn("[spaced](<http://x.io/a b>)") == "<http://x.io/a%20b|spaced>"
+# -- the validator ---------------------------------------------------------------------------------------------
 
 
-def test_unsafe_or_relative_links_show_their_text():
-    assert to_mrkdwn("[x](javascript:alert(1))") == "[x](javascript:alert(1))"
-    assert to_mrkdwn("[next](other.md)") == "[next](other.md)"
-    assert to_mrkdwn("[me](tg://user?id=1)") == "me"
+def check_run(run: dict, code: bool) -> int:
+    """One text or link element; fail on markup a member would see. Code shows what was typed, markup or not."""
+    assert run["type"] in ("text", "link") and set(run) <= {"type", "text", "style", "url"}, run
+    assert isinstance(run["text"], str) and run["text"], run
+    assert set(run.get("style", {})) <= set(STYLES) and all(v is True for v in run.get("style", {}).values())
+    if run["type"] == "link":
+        assert run["url"].lower().startswith(SCHEMES), run
+    if not code and not run.get("style", {}).get("code"):
+        text = run["text"]
+        assert "**" not in text and "__" not in text and "|---" not in text, run
+        assert not any(tag.lower() in HTML_NAMES for tag in TAG.findall(text)), run
+    return len(run["text"])
 
 
-def test_headings_lists_and_quotes():
-    markdown = "#### 쿠버네티스를 왜 써요?\n- 확장성\n* 가용성\n  + 자동화\n1. 첫째\n2) 둘째\n> 인용 <b>\n>> 중첩<br>둘\n\n\n\n끝"
-    assert to_mrkdwn(markdown) == (
-        "*쿠버네티스를 왜 써요?*\n• 확장성\n• 가용성\n  • 자동화\n1. 첫째\n2. 둘째\n"
-        "> 인용 &lt;b&gt;\n> 중첩\n> 둘\n\n끝"
-    )
-    assert to_mrkdwn("# **already bold** & more") == "*already bold &amp; more*"
+def check_section(element: dict, code: bool = False) -> int:
+    assert element["type"] == "rich_text_section" and element["elements"], element
+    return sum(check_run(run, code) for run in element["elements"])
 
 
-def test_fenced_block_drops_the_language_and_keeps_content_unformatted():
-    markdown = "앞\n```python\n# comment, not a heading\nif a < b and c > d:\n\n    pass  # *not bold* _no_\n```\n뒤"
-    assert to_mrkdwn(markdown) == (
-        "앞\n```\n# comment, not a heading\nif a &lt; b and c &gt; d:\n\n    pass  # *not bold* _no_\n```\n뒤"
-    )
-    assert to_mrkdwn("~~~\nplain\n~~~") == "```\nplain\n```"
-    assert to_mrkdwn("```\nnever closed <") == "```\nnever closed &lt;\n```"
+def check_rich_element(element: dict) -> int:
+    kind = element["type"]
+    if kind == "rich_text_section":
+        return check_section(element)
+    if kind == "rich_text_list":
+        assert element["style"] in ("bullet", "ordered") and 0 <= element.get("indent", 0) <= 8, element
+        assert element["elements"]
+        return sum(check_section(item) for item in element["elements"])
+    assert kind in ("rich_text_preformatted", "rich_text_quote") and element["elements"], element
+    return sum(check_run(run, kind == "rich_text_preformatted") for run in element["elements"])
 
 
-def test_stray_backtick_runs_cannot_open_a_slack_code_block():
-    for markdown in ("a ``` b", "~~~\n```\ninside\n```\n~~~", "```` ```x``` ````"):
-        text = to_mrkdwn(markdown)
-        assert text.replace("\u200b", "").count("`") >= 3
-        check_mrkdwn(text)
-        assert text.count(FENCE) in (0, 2)
+def check_blocks(blocks: list[dict], max_blocks: int = SLACK_MAX_BLOCKS) -> None:
+    """Fail unless `blocks` is Block Kit Slack takes: known types, required keys, counts and lengths in limits."""
+    assert len(blocks) <= max_blocks
+    total = tables = 0
+    for block in blocks:
+        if block["type"] == "rich_text":
+            assert block["elements"]
+            size = sum(check_rich_element(element) for element in block["elements"])
+        elif block["type"] == "table":
+            tables += 1
+            rows = block["rows"]
+            assert 1 <= len(rows) <= TABLE_MAX_ROWS and len(block.get("column_settings", [])) <= TABLE_MAX_COLUMNS
+            assert len({len(row) for row in rows}) == 1 and len(rows[0]) <= TABLE_MAX_COLUMNS
+            size = 0
+            for row in rows:
+                for one in row:
+                    assert one["type"] == "rich_text" and len(one["elements"]) == 1
+                    size += check_section(one["elements"][0])
+        elif block["type"] == "section":
+            assert block["text"]["type"] in ("mrkdwn", "plain_text")
+            size = len(block["text"]["text"])
+        else:
+            assert block == {"type": "divider"}, block
+            size = 0
+        assert size <= SLACK_LIMIT
+        total += size
+    assert tables <= 1 and total <= MESSAGE_LIMIT
 
 
-def test_korean_answers_from_the_seed_notes_render():
-    with open(NOTES, encoding="utf-8") as notes:
-        text = notes.read()
-    questions = parse_notes(text, NOTES).questions
-    assert len(questions) > 10
-    for question in questions:
-        rendered = to_mrkdwn(question.answer)
-        check_mrkdwn(rendered)
-        assert all(len(piece) <= SLACK_LIMIT for piece in split_mrkdwn(rendered))
-    whole = to_mrkdwn(text)
-    assert "*마스터 노드 컴포넌트 무엇이 있을까요?*" in whole
-    assert "서비스 어카운트 &amp; 토큰 컨트롤러" in whole
-    check_mrkdwn(whole)
+# -- golden blocks ---------------------------------------------------------------------------------------------
+
+
+def test_bold_directly_followed_by_a_hangul_particle_is_a_style():
+    assert answer_blocks("**Pod**는 컨테이너 묶음, **레이어**라는 말.") == [rich(section(
+        t("Pod", "bold"), t("는 컨테이너 묶음, "), t("레이어", "bold"), t("라는 말."),
+    ))]
+
+
+def test_italic_strike_and_code_inside_korean_sentences():
+    assert answer_blocks("이것은 *중요한* 개념이고 `kubectl get pods`로 확인합니다. ~~옛날~~ 방식.") == [rich(section(
+        t("이것은 "), t("중요한", "italic"), t(" 개념이고 "), t("kubectl get pods", "code"), t("로 확인합니다. "),
+        t("옛날", "strike"), t(" 방식."),
+    ))]
+
+
+def test_headings_are_bold_lines_and_paragraphs_are_apart():
+    assert answer_blocks("### 왜 *쓰나요*?\n\n확장성") == [rich(
+        section(t("왜 ", "bold"), t("쓰나요", "bold", "italic"), t("?", "bold"), t("\n")), section(t("확장성")),
+    )]
+
+
+def test_a_table_with_hangul_cells_is_a_table_block():
+    markdown = "| 이름 | 설명 |\n|---|--:|\n| 파드 | 가장 작은 **단위** |\n| 노드 | 머신 |"
+    assert answer_blocks(markdown) == [{"type": "table", "rows": [
+        [cell(t("이름", "bold")), cell(t("설명", "bold"))],
+        [cell(t("파드")), cell(t("가장 작은 "), t("단위", "bold"))],
+        [cell(t("노드")), cell(t("머신"))],
+    ], "column_settings": [{"is_wrapped": True}, {"is_wrapped": True, "align": "right"}]}]
+
+
+def test_a_second_table_is_aligned_preformatted_text_by_display_width():
+    table = "| 이름 | n |\n|---|--:|\n| 파드 | 1 |\n| ab | 10 |"
+    blocks = answer_blocks(f"{table}\n\n{table}")
+    assert [block["type"] for block in blocks] == ["table", "rich_text"]
+    assert blocks[1] == rich({"type": "rich_text_preformatted", "elements": [t(
+        "이름   n\n────  ──\n파드   1\nab    10"
+    )]})
+
+
+def test_a_table_over_the_block_limits_is_preformatted():
+    wide = "|" + "|".join("c" * 1 for _ in range(TABLE_MAX_COLUMNS + 1)) + "|"
+    rule = "|" + "|".join("-" for _ in range(TABLE_MAX_COLUMNS + 1)) + "|"
+    assert answer_blocks(f"{wide}\n{rule}\n{wide}")[0]["elements"][0]["type"] == "rich_text_preformatted"
+    long = "| a |\n|---|\n" + "| x |\n" * TABLE_MAX_ROWS  # a header and 100 rows: 101 in all
+    assert answer_blocks(long)[0]["type"] == "rich_text"
+
+
+def test_a_nested_list_with_a_code_block_inside_an_item():
+    markdown = "- 설치\n  1. 받기\n     ```sh\n     curl -LO https://dl.k8s.io\n     ```\n  2. 실행\n- 끝"
+    assert answer_blocks(markdown) == [rich(
+        {"type": "rich_text_list", "style": "bullet", "elements": [section(t("설치"))]},
+        {"type": "rich_text_list", "style": "ordered", "elements": [section(t("받기"))], "indent": 1},
+        {"type": "rich_text_preformatted", "elements": [t("curl -LO https://dl.k8s.io")]},
+        {"type": "rich_text_list", "style": "ordered", "elements": [section(t("실행"))], "indent": 1, "offset": 1},
+        {"type": "rich_text_list", "style": "bullet", "elements": [section(t("끝"))]},
+    )]
+
+
+def test_quotes_hold_inline_text_only():
+    assert answer_blocks("> 인용 **굵게**\n>> 중첩\n> - 항목") == [rich({"type": "rich_text_quote", "elements": [
+        t("인용 "), t("굵게", "bold"), t("\n중첩\n• 항목"),
+    ]})]
+
+
+def test_links_and_unsafe_links():
+    assert answer_blocks("[쿠버네티스 문서](https://kubernetes.io/docs)를 보세요.") == [rich(section(
+        link("https://kubernetes.io/docs", "쿠버네티스 문서"), t("를 보세요."),
+    ))]
+    # markdown-it refuses a javascript: link, so it stays text; a relative one shows its label only.
+    assert answer_blocks("[x](javascript:alert(1)) [다음](other.md)") == [rich(section(t("[x](javascript:alert(1)) 다음")))]
+
+
+def test_images_are_links_when_absolute_and_alt_text_when_relative():
+    assert answer_blocks("![구조도](https://e.com/a.png) ![로컬](img/a.png)") == [rich(section(
+        link("https://e.com/a.png", "구조도"), t(" 로컬"),
+    ))]
+
+
+def test_html_left_in_an_answer_keeps_its_meaning_never_its_tags():
+    markdown = "<b>굵게</b>와 <i>기울임</i>, <code>x < y</code><br>다음 줄 <span>끝</span>\n\n<div>\n블록 <b>안</b>\n</div>"
+    assert answer_blocks(markdown) == [rich(
+        section(t("굵게", "bold"), t("와 "), t("기울임", "italic"), t(", "), t("x < y", "code"), t("\n다음 줄 끝\n")),
+        section(t("블록 "), t("안", "bold")),
+    )]
+    assert answer_blocks("List<String> 과 <T>") == [rich(section(t("List<String> 과 <T>")))]
+
+
+def test_stray_markers_are_not_shown():
+    assert answer_blocks("** 남은 __ 표시 |---|---|") == [rich(section(t(" 남은  표시 ")))]
+    assert answer_blocks("`**kwargs`") == [rich(section(t("**kwargs", "code")))]
+
+
+def test_header_is_markdown_in_a_block_of_its_own():
+    assert answer_blocks("답", header="**오늘의 문제**") == [rich(section(t("오늘의 문제", "bold"))), rich(section(t("답")))]
+    assert answer_blocks("") == [] and answer_blocks("\n\n") == []
 
 
 def long_answer() -> str:
@@ -120,79 +208,41 @@ def long_answer() -> str:
     return f"{prose}\n\n```python\n{code}\n```\n\n{prose}"
 
 
-def test_a_long_answer_splits_with_the_code_block_closed_and_reopened():
+def test_a_10000_character_answer_stays_within_the_limits():
     markdown = long_answer()
     assert 9000 < len(markdown) < 11000
-    text = to_mrkdwn(markdown)
-    pieces = split_mrkdwn(text)
-    assert len(pieces) >= 4
-    assert all(len(piece) <= SLACK_LIMIT for piece in pieces)
-    for piece in pieces:
-        check_mrkdwn(piece)
-    assert unsplit(pieces) == text
-    with_code = [piece for piece in pieces if "replicas[" in piece]
-    assert len(with_code) >= 3
-    assert all(piece.startswith(FENCE + "\n") for piece in with_code[1:])
-    assert all(piece.endswith("\n" + FENCE) for piece in with_code[:-1])
-    assert not any("python" in piece for piece in pieces)
+    blocks = answer_blocks(markdown)
+    check_blocks(blocks)
+    assert len(blocks) >= 4
+    code = [e for b in blocks for e in b["elements"] if e["type"] == "rich_text_preformatted"]
+    assert len(code) >= 2 and "".join(e["elements"][0]["text"] for e in code).count("replicas[") == 150
+    assert not any("…" in str(block) for block in blocks)  # nothing was cut
 
 
-def test_splits_prefer_paragraphs_then_lines_then_spaces():
-    assert split_mrkdwn("a" * 10 + "\n\n" + "b" * 5 + "\n" + "c" * 5, 20) == ["a" * 10 + "\n\n", "bbbbb\nccccc"]
-    assert split_mrkdwn("aaaa bbbb\ncccc dddd eeee", 16) == ["aaaa bbbb\n", "cccc dddd eeee"]
-    assert split_mrkdwn("aaaa bbbb cccc dddd", 16) == ["aaaa bbbb cccc ", "dddd"]
-    assert split_mrkdwn("x" * 40, 16) == ["x" * 16, "x" * 16, "x" * 8]
-    assert split_mrkdwn("") == [] and split_mrkdwn("short") == ["short"]
-
-
-def test_splits_never_cut_an_entity_or_a_link():
-    assert split_mrkdwn("&amp;" * 7, 16) == ["&amp;" * 3, "&amp;" * 3, "&amp;"]
-    assert split_mrkdwn("abcdefghijklmno&lt;", 16) == ["abcdefghijklmno", "&lt;"]
-    link = "<https://k8s.io|docs>"
-    assert split_mrkdwn(f"see {link} now", 24) == ["see ", f"{link} ", "now"]
-
-
-def test_a_link_too_long_for_a_piece_becomes_text():
-    pieces = split_mrkdwn(f"<https://x.io/{'a' * 40}|docs>", 20)
-    assert "".join(pieces) == f"docs (https://x.io/{'a' * 40})"
-    assert all(len(piece) <= 20 for piece in pieces)
-
-
-def test_a_too_small_limit_is_refused():
-    with pytest.raises(ValueError):
-        split_mrkdwn("text", MIN_LIMIT - 1)
-
-
-def test_answer_blocks_are_sections_after_an_optional_header():
-    assert answer_blocks("**답**: 파드") == [{"type": "section", "text": {"type": "mrkdwn", "text": "*답*: 파드"}}]
-    blocks = answer_blocks("답", header="*오늘의 문제*")
-    assert [block["text"]["text"] for block in blocks] == ["*오늘의 문제*", "답"]
-    assert answer_blocks("") == [] and answer_blocks("\n\n") == []
-
-
-def test_answer_blocks_respect_max_blocks_and_reserve():
-    full = answer_blocks(long_answer())
-    assert 4 <= len(full) < SLACK_MAX_BLOCKS and not full[-1]["text"]["text"].endswith("…")
-    blocks = answer_blocks(long_answer(), header="*Q*", max_blocks=5, reserve=2)
-    assert len(blocks) == 3 and blocks[0]["text"]["text"] == "*Q*"
-    texts = [block["text"]["text"] for block in blocks]
-    assert texts[1] == full[0]["text"]["text"] and texts[2].endswith("…")
-    assert all(block["type"] == "section" and len(block["text"]["text"]) <= SLACK_LIMIT for block in blocks)
-    check_mrkdwn(texts[2].removesuffix("…"))
+def test_too_many_blocks_are_cut_with_an_ellipsis():
+    blocks = answer_blocks(long_answer(), header="**Q**", max_blocks=5, reserve=2)
+    assert len(blocks) == 3 and blocks[0] == rich(section(t("Q", "bold")))
+    check_blocks(blocks)
+    last = blocks[-1]["elements"][-1]
+    runs = last["elements"][-1]["elements"] if last["type"] == "rich_text_list" else last["elements"]
+    assert runs[-1]["text"].endswith("…")
     with pytest.raises(ValueError):
         answer_blocks("x", header="*Q*", max_blocks=3, reserve=2)
 
 
-def test_a_truncated_section_still_fits_with_its_ellipsis():
-    markdown = "\n\n".join("가" * 2999 for _ in range(3))
-    blocks = answer_blocks(markdown, max_blocks=1)
-    assert len(blocks) == 1
-    assert blocks[0]["text"]["text"].endswith("…") and len(blocks[0]["text"]["text"]) <= SLACK_LIMIT
+def test_a_message_is_cut_at_its_text_limit():
+    blocks = answer_blocks("\n\n".join("가" * 2999 for _ in range(10)))
+    check_blocks(blocks)
+    assert str(blocks[-1]).count("…") == 1
+
+
+# -- plain text ------------------------------------------------------------------------------------------------
 
 
 def test_plain_text_drops_markers_and_escapes():
-    markdown = "# 제목\n**굵게** _기울임_ `code` [docs](https://x.io) a < b & c\n> 인용\n```sh\necho *hi*\n```"
+    markdown = "# 제목\n**굵게** *기울임* `code` [docs](https://x.io) a < b & c\n> 인용\n```sh\necho *hi*\n```"
     assert plain_text(markdown) == "제목\n굵게 기울임 code docs a &lt; b &amp; c\n인용\necho *hi*"
+    assert plain_text("- 하나\n  1. 둘\n\n| a | b |\n|---|---|\n| 1 | 2 |") == "• 하나\n  1. 둘\na | b\n1 | 2"
 
 
 def test_plain_text_is_trimmed_with_an_ellipsis_never_inside_an_entity():
@@ -202,23 +252,27 @@ def test_plain_text_is_trimmed_with_an_ellipsis_never_inside_an_entity():
     assert plain_text("short", 5) == "short"
 
 
-MARKDOWN_PIECES = st.sampled_from([
-    "a", "한글", " ", "\n", "\n\n", "*", "**", "_", "__", "`", "```", "```py\n", "~~~", "[", "]", "(", ")",
-    "](http://x.y/z)", "](https://a.b/c|d)", "](javascript:x)", "](<http://x.y/a b>)", "#", "## ", "- ",
-    "1. ", "> ", ">> ", "<", ">", "&", "&amp;", '"', "<br>", "<details>", "\\", "😀", "snake_case", "|",
+# -- properties ------------------------------------------------------------------------------------------------
+
+FRAGMENTS = st.sampled_from([
+    "**", "_", "`", "```", "~~", "- ", "1. ", "| a | b |", "|---|---|", "> ", "<b>", "</b>", "<div>", "</div>",
+    "[x](http://e.com)", "![i](x.png)", "![i](https://e.com/i.png)", "파드", "는", "한글 문장", "word", " ", "\n",
+    "\n\n", "  ", "# ", "*", "<br>", "[^1]", "[^1]: 주석", "<code>", "List<String>",
 ])
-MARKDOWN = st.one_of(st.text(), st.lists(MARKDOWN_PIECES, max_size=80).map("".join))
+MARKDOWN = st.lists(FRAGMENTS, max_size=60).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
-@given(markdown=MARKDOWN, limit=st.integers(min_value=MIN_LIMIT, max_value=120))
-def test_any_text_renders_and_splits_into_valid_pieces(markdown, limit):
-    text = to_mrkdwn(markdown)
-    check_mrkdwn(text)
-    pieces = split_mrkdwn(text, limit)
-    assert all(piece and len(piece) <= limit for piece in pieces)
-    for piece in pieces:
-        check_mrkdwn(piece)
-    if not any(len(link) > limit for link in OUR_LINK.findall(text)):  # links too long for a piece become text
-        assert unsplit(pieces) == text
+@given(markdown=MARKDOWN, reserve=st.integers(min_value=0, max_value=3), limit=st.integers(1, 200))
+def test_any_markdown_gives_valid_blocks_without_visible_markup(markdown, reserve, limit):
+    check_blocks(answer_blocks(markdown, reserve=reserve), SLACK_MAX_BLOCKS - reserve)
+    check_blocks(answer_blocks(markdown, header="**문제**", max_blocks=5, reserve=reserve), 5 - reserve)
     assert len(plain_text(markdown, limit)) <= limit
+
+
+def test_every_answer_in_the_notes_gives_valid_blocks():
+    questions = load_bank([Path("content"), Path("tests/notes")]).questions
+    assert len(questions) > 10
+    for question in questions:
+        check_blocks(answer_blocks(question.answer, reserve=2), SLACK_MAX_BLOCKS - 2)
+        check_blocks(answer_blocks(question.question, reserve=2), SLACK_MAX_BLOCKS - 2)
