@@ -345,3 +345,73 @@ async def test_a_member_joining_does_not_reactivate_a_channel_only_the_app_joini
     assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "inactive"
     await slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": CHANNEL})
     assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "active"
+
+
+KOREAN_NOTES = """---
+language: ko
+---
+
+## **파드**는 무엇인가요?
+
+**파드**는 쿠버네티스에서 배포하는 가장 작은 단위입니다.
+
+| 구분 | 설명 |
+|---|---|
+| 파드 | 컨테이너 묶음 |
+"""
+
+
+def bold_texts(blocks: list[dict]) -> set[str]:
+    """Texts that Slack shows in bold: rich text elements with the bold style."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "text" and node.get("style", {}).get("bold"):
+                found.add(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(blocks)
+    return found
+
+
+@pytest.fixture
+async def korean_slack(tmp_path):
+    """The bot in Slack HTTP mode whose only note has a Korean bold word and a table."""
+    (tmp_path / "notes.md").write_text(KOREAN_NOTES, encoding="utf-8")
+    fake = FakeSlackAPI(enforce_limits=False)
+    await fake.start()
+    fake.set_user("U0ANN", "ann")
+    env = {"DRILL_DB": str(tmp_path / "drill.db"), "SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.base_url,
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": "0", "DRILL_CONTENT": str(tmp_path / "notes.md")}
+    app = build_app(load_settings(env), NOW)
+    async with AsyncExitStack() as stack:
+        platforms = await open_platforms(app, lambda: NOW, stack, listen=True)
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{platforms.server.port}") as http:
+            yield Slack(fake, app, platforms.senders, http)
+    app.close()
+    await fake.stop()
+
+
+async def test_korean_bold_is_a_style_and_a_table_is_a_table_block_in_every_message(korean_slack):
+    slack = korean_slack
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.sweep()
+    (daily,) = slack.fake.messages(CHANNEL)
+    assert "파드" in bold_texts(daily["blocks"]) and "**" not in shown_text(daily)
+
+    await slack.press("U0ANN", buttons(daily["blocks"])["drill_reveal"], daily["ts"])
+    revealed = (await slack.fake.wait_for_call("chat.postEphemeral", 1))[-1].params
+    await slack.slash("U0ANN", "")  # practice: /quiz on its own
+    practice = (await slack.fake.wait_for_call("response_url", 2))[-1].params
+    await slack.press("U0ANN", buttons(practice["blocks"])["drill_reveal"], "2.0", ephemeral=True)
+    answer = (await slack.fake.wait_for_call("chat.postEphemeral", 2))[-1].params
+    for message in (revealed, answer):
+        assert "파드" in bold_texts(message["blocks"]) and "**" not in shown_text(message)
+        (table,) = [block for block in message["blocks"] if block["type"] == "table"]
+        cells = [[shown_text({"blocks": [cell]}) for cell in row] for row in table["rows"]]
+        assert cells == [["구분", "설명"], ["파드", "컨테이너 묶음"]]
+        assert "|---" not in shown_text(message)
