@@ -248,6 +248,7 @@ class _TreeBuilder(HTMLParser):
         if self._autolink():
             return
         if tag not in _HTML_ELEMENTS:
+            self.saw_tag = True  # the fragment is still HTML: its text gets HTML's escaping
             self.handle_data(self.get_starttag_text() or "")
             return
         self._saw(tag)
@@ -273,6 +274,7 @@ class _TreeBuilder(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         """Close the innermost open element of this name and all inside it; `</br>` is a `<br>`."""
         if tag not in _HTML_ELEMENTS:
+            self.saw_tag = True
             self.handle_data(f"</{tag}>")
             return
         self._saw(tag)
