@@ -1,13 +1,23 @@
-"""Shared fixtures: a fresh store per test and a fixed instant."""
+"""Shared fixtures: a fresh store per test and a fixed instant; the hypothesis profiles."""
 
+import os
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import settings
 
 from bot.app import build_app
 from bot.config import load_settings
 from bot.core.replies import ChatRef, MemberRef
 from bot.store import Store, open_database
+
+
+# The suite (and CI) draws the same examples every run, so a pass or a failure repeats: a submission never
+# fails on a rare example one run happens to draw. `HYPOTHESIS_PROFILE=explore pytest` draws new, more
+# examples, to look for such inputs on purpose.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture

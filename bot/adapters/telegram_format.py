@@ -47,6 +47,7 @@ _LANGUAGE = re.compile(r"[\w+#.-]+")
 _HTML_TAGS = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u", "ins": "u", "s": "s", "strike": "s", "del": "s"}
 # Code cannot sit in a link, nor in a tag raw HTML opened ("raw"); bold and the like are split around it.
 _NO_CODE_INSIDE = frozenset({"a", "raw"})
+_EMPTY_ENTITY = re.compile(r"<(b|i|u|s)></\1>")
 _CODE_SPAN = re.compile(r"(<code>.*?</code>)", re.DOTALL)
 _STARS = re.compile(r"(\*{2,})")
 _RAW_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>")
@@ -126,7 +127,13 @@ def _inline(nodes: list, inside: frozenset[str] = frozenset(), plain: bool = Fal
             out.append("\n")  # chat notes break lines where their authors did
         elif kind == "code_inline":
             code = escape(node.content)
-            out.append(code if plain or here & _NO_CODE_INSIDE else f"<code>{code}</code>")
+            if raw and not plain and not inside & _NO_CODE_INSIDE:
+                # Code cannot sit inside the notes' own <b>/<i>: close them around it and reopen after.
+                names = [name for name, shown in opened if shown]
+                out.append("".join(f"</{name}>" for name in reversed(names)) + f"<code>{code}</code>"
+                           + "".join(f"<{name}>" for name in names))
+            else:
+                out.append(code if plain or here & _NO_CODE_INSIDE else f"<code>{code}</code>")
         elif kind in ("strong", "em", "s"):
             tag = {"strong": "b", "em": "i", "s": "s"}[kind]
             out.append(_wrap(tag, _inline(node.children, here | {tag}, plain), here))
@@ -148,7 +155,7 @@ def _inline(nodes: list, inside: frozenset[str] = frozenset(), plain: bool = Fal
         segment = "".join(out[start + 1 : end])
         if not (bold_a or bold_b) and _visible(segment).strip() and _balanced(segment):
             out[start : end + 1] = [_wrap("b", re.sub(r"</?b>", "", segment), frozenset())]
-    return "".join(out)
+    return _EMPTY_ENTITY.sub("", "".join(out))
 
 
 def _raw_tag(raw: str, out: list[str], opened: list[tuple[str, bool]], inside: frozenset[str]) -> None:
