@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core import schedule as sched
 from bot.core.commands import Command, practice_reveal_payload
-from bot.core.messages import LANGUAGES, text
+from bot.core.messages import LANGUAGES, days_text, text
 from bot.core.practice import pick_practice_question
 from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
 from bot.core.schedule import Defaults
@@ -197,7 +197,8 @@ def _confirm(ctx: CommandContext, key: str) -> Reply:
                           sched.parse_days(row["days"]) if row["days"] else frozenset())
     upcoming = sched.next_drill_instant(plan, ctx.now - timedelta(seconds=1))
     local = upcoming.astimezone(plan.tz).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
-    return ctx.say(key, row=row, private=False, at=row["at"], zone=row["zone"], days=row["days"] or "-",
+    days = days_text(row["language"], plan.days) if plan.days else "-"
+    return ctx.say(key, row=row, private=False, at=row["at"], zone=row["zone"], days=days,
                    topics=row["topics"] or text(row["language"], "all_topics"), language=row["language"], next=local)
 
 

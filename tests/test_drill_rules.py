@@ -247,3 +247,18 @@ def test_topics_and_schedule_changes_in_a_private_chat(app):
         say(f"/schedule topics {everything}")
         assert app.store.chats.chat(chat.key)["topics"] == ""
     assert "Mars/Olympus" in say("/schedule zone Mars/Olympus") and app.store.chats.chat(chat.key)["zone"] == "Europe/Berlin"
+
+
+def test_schedule_replies_name_the_days_in_the_chats_language():
+    from bot.core.messages import days_text
+    assert days_text("ko", frozenset(range(5))) == "평일" and days_text("en", frozenset(range(5))) == "weekdays"
+    assert days_text("ko", frozenset(range(7))) == "매일" and days_text("en", frozenset(range(7))) == "every day"
+    assert days_text("ko", frozenset({0, 2, 4})) == "매주 월·수·금"
+    assert days_text("en", frozenset({5, 6})) == "Sat, Sun"
+
+
+def test_the_subscribe_reply_says_the_days_as_people_do(app):
+    reply = app.drill.command(SEOUL_GROUP, ADMIN, "/subscribe 09:00 Asia/Seoul", seoul(2))[0].text
+    assert "평일 09:00" in reply and "mon" not in reply
+    changed = app.drill.command(SEOUL_GROUP, ADMIN, "/schedule days mon,wed,fri", seoul(2))[0].text
+    assert "매주 월·수·금 09:00" in changed

@@ -159,7 +159,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This chat is not subscribed. Start with `{p}subscribe`.",
     },
     "subscribed": {
-        "ko": "구독했습니다. 매주 {days} {at} ({zone}), 주제: {topics}. 다음 문제: {next}",
+        "ko": "구독했습니다. {days} {at} ({zone}), 주제: {topics}. 다음 문제: {next}",
         "en": "Subscribed: {days} at {at} ({zone}), topics: {topics}. Next question: {next}",
     },
     "schedule_now": {
@@ -223,6 +223,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Reveal the answer first with `/answer`.",
     },
 }
+
+
+# Weekday names, Monday first; and how a whole week or its working days read.
+WEEKDAYS = {"ko": ("월", "화", "수", "목", "금", "토", "일"), "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+_EVERY_DAY = {"ko": "매일", "en": "every day"}
+_WORKING_DAYS = {"ko": "평일", "en": "weekdays"}
+
+
+def days_text(language: str, days: frozenset[int]) -> str:
+    """Drill days as people say them: "평일" / "weekdays", "매일" / "every day", "매주 월·수·금" / "Mon, Wed, Fri"."""
+    language = language if language in WEEKDAYS else "en"
+    if days == frozenset(range(7)):
+        return _EVERY_DAY[language]
+    if days == frozenset(range(5)):
+        return _WORKING_DAYS[language]
+    names = [WEEKDAYS[language][day] for day in sorted(days)]
+    return "매주 " + "·".join(names) if language == "ko" else ", ".join(names)
 
 
 def text(language: str, key: str, /, **values: object) -> str:
