@@ -276,3 +276,9 @@ def test_every_answer_in_the_notes_gives_valid_blocks():
     for question in questions:
         check_blocks(answer_blocks(question.answer, reserve=2), SLACK_MAX_BLOCKS - 2)
         check_blocks(answer_blocks(question.question, reserve=2), SLACK_MAX_BLOCKS - 2)
+
+
+def test_a_marker_that_removing_another_would_make_is_removed_too():
+    # Found by hypothesis: taking `**` out of `_**_` leaves `__`, which must not show either.
+    (block,) = answer_blocks("****************_**_파드")
+    assert block["elements"][0]["elements"] == [{"type": "text", "text": "파드"}]

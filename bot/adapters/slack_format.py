@@ -42,6 +42,13 @@ _RULE_LINE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*(?::?-+:?[ \t
 _STRAY = re.compile(r"\*{2,}|_{2,}|\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+(?:[ \t]*:?-{3,}:?)?|\|(?=[ \t]*:?-{3})")
 
 
+def _without_stray(text: str) -> str:
+    """Text without unmatched delimiters, until none is left: removing `**` from `_**_` makes a `__`."""
+    while (cleaner := _STRAY.sub("", text)) != text:
+        text = cleaner
+    return text
+
+
 def _text(text: str, style: dict | None = None, url: str | None = None) -> dict:
     """One rich text element: a link when `url` is given."""
     element = {"type": "link", "url": url, "text": text} if url else {"type": "text", "text": text}
@@ -135,9 +142,11 @@ def clean(runs: list[dict]) -> list[dict]:
     out: list[dict] = []
     for run in runs:
         if not run.get("style", {}).get("code"):
-            run["text"] = _STRAY.sub("", _RULE_LINE.sub("", run["text"]))
+            run["text"] = _without_stray(_RULE_LINE.sub("", run["text"]))
         _add(out, run)
-    return out
+        if out and not out[-1].get("style", {}).get("code"):  # a merge can join two halves of a marker
+            out[-1]["text"] = _without_stray(out[-1]["text"])
+    return [run for run in out if run["text"]]
 
 
 def _strip(runs: list[dict]) -> list[dict]:
