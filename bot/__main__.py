@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         from bot import content_report
 
         if args.content_command == "check":
-            bank = load_bank(args.paths or settings.content_paths)
+            bank = load_bank(args.paths or settings.content_paths, settings.image_base_url)
             return content_report.check(bank, sys.stdout, sys.stderr, as_json=args.json)
-        return content_report.show(load_bank(settings.content_paths), args.query, sys.stdout)
+        return content_report.show(load_bank(settings.content_paths, settings.image_base_url), args.query, sys.stdout)
     if command == "db":
         from bot.store import backup_database
 

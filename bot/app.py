@@ -62,7 +62,7 @@ def build_app(settings: Settings, now: datetime) -> App:
 
     A notes file that cannot be read stops the start: syncing without it would retire its questions.
     """
-    bank = load_bank(settings.content_paths)
+    bank = load_bank(settings.content_paths, settings.image_base_url)
     if bank.errors or not bank.questions:
         raise StartupError("; ".join(bank.errors) or "no questions found in the notes")
     store = Store.open(settings.db_path)

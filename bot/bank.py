@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 from bot.core.content import ContentWarning, ParsedNotes, merge_notes, parse_notes
 
@@ -43,8 +44,9 @@ def notes_files(paths: list[Path] | tuple[Path, ...]) -> tuple[list[Path], list[
     return files, errors
 
 
-def load_bank(paths: list[Path] | tuple[Path, ...]) -> Bank:
-    """Read and parse every notes file under `paths` and merge them into one bank."""
+def load_bank(paths: list[Path] | tuple[Path, ...], image_base_url: str | None = None) -> Bank:
+    """Read and parse every notes file under `paths` and merge them into one bank; relative images
+    resolve against `image_base_url` plus the file's folder under its content path."""
     files, errors = notes_files(paths)
     parts = []
     for file in files:
@@ -57,13 +59,27 @@ def load_bank(paths: list[Path] | tuple[Path, ...]) -> Bank:
         except OSError as error:
             errors.append(f"{name}: cannot read: {error.strerror or error}")
             continue
-        parsed = parse_notes(text, name)
+        parsed = parse_notes(text, name, image_base=_image_base(image_base_url, file, paths))
         if not parsed.questions:
             errors.append(f"{name}: no questions found")
         parts.append(parsed)
     if not files and not errors:
         errors.append(f"{', '.join(_display(p) for p in paths) or '(no paths)'}: no notes files (*.md, *.markdown, *.txt, *.csv, *.tsv) found")
     return Bank(notes=merge_notes(parts), errors=tuple(errors), files=tuple(_display(f) for f in files))
+
+
+def _image_base(base_url: str | None, file: Path, roots: list[Path] | tuple[Path, ...]) -> str | None:
+    """The URL of the folder that holds `file`, as published under `base_url` (None: not published)."""
+    if not base_url:
+        return None
+    for root in roots:
+        folder = root if root.is_dir() else root.parent
+        try:
+            inside = file.resolve().parent.relative_to(folder.resolve())
+        except ValueError:
+            continue
+        return urljoin(base_url.rstrip("/") + "/", "/".join(inside.parts) + "/" if inside.parts else "")
+    return base_url
 
 
 def _display(path: Path) -> str:

@@ -80,6 +80,7 @@ class Settings:
     slack: SlackSettings | None
     telegram_pacing: TelegramPacing = TelegramPacing()
     slack_pacing: SlackPacing = SlackPacing()
+    image_base_url: str | None = None  # where the content folders are served: relative images resolve there
 
     @property
     def needs_http_server(self) -> bool:
@@ -112,6 +113,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     language = reader.get("schedule.language", str, "ko")
     if language not in LANGUAGES:
         raise ConfigError(f"{config_file}: schedule.language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    image_base_url = reader.get("content.image_base_url", str, "").strip() or None
+    if image_base_url and not image_base_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{config_file}: content.image_base_url must start with https:// or http://")
     catch_up_hours = reader.number("delivery.catch_up_hours", 6, low=0, high=23)
     lease = reader.number("delivery.claim_lease_seconds", 120, low=5, high=3600)
     concurrency = int(reader.number("delivery.max_concurrent_sends", 16, low=1, high=1000))
@@ -120,6 +124,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         config_file=config_file,
         content_paths=content_paths,
+        image_base_url=image_base_url,
         db_path=db_path,
         default_schedule=schedule,
         default_language=language,

@@ -18,6 +18,7 @@ def test_defaults_match_the_design(tmp_path):
     assert settings.db_path == PROJECT_ROOT / "data" / "drill.db"
     assert settings.content_paths == (PROJECT_ROOT / "content",)
     assert settings.telegram is None and settings.slack is None
+    assert settings.image_base_url is None  # relative images show their alt text until it is set
 
 
 def test_environment_overrides_paths(tmp_path):
@@ -42,6 +43,7 @@ def _config(tmp_path: Path, text: str) -> dict:
         ("[delivery]\ncatch_up_hours = -1\n", "delivery.catch_up_hours"),
         ('[delivery]\nmax_concurrent_sends = "many"\n', "delivery.max_concurrent_sends"),
         ("[store]\npath = 3\n", "store.path"),
+        ('[content]\nimage_base_url = "notes/images"\n', "content.image_base_url"),
     ],
 )
 def test_a_bad_value_names_the_key_and_the_file(tmp_path, text, key):

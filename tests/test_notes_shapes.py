@@ -152,3 +152,24 @@ def test_sources_point_at_each_question():
             near = " ".join(lines[start:start + 3]).casefold()  # a card's question may be its second side
             first_word = question.question.split()[0].strip("`*\"").casefold()
             assert first_word in near, (name, question.source)
+
+
+IMAGES = "## What does it look like?\n\n![arch](img/arch.png)\n\n## And the logo?\n\nSee ![the logo](logo.png) here.\n"
+
+
+def test_relative_images_resolve_under_the_published_folder_or_show_their_alt_text():
+    published = parse_notes(IMAGES, "k8s/images.md", image_base="https://raw.example.com/team/notes/main/k8s/")
+    assert [(q.question, q.answer) for q in published.questions] == [
+        ("What does it look like?", "![arch](https://raw.example.com/team/notes/main/k8s/img/arch.png)"),
+        ("And the logo?", "See ![the logo](https://raw.example.com/team/notes/main/k8s/logo.png) here.")]
+    local = parse_notes(IMAGES, "k8s/images.md")
+    assert [(q.question, q.answer) for q in local.questions] == [("And the logo?", "See the logo here.")]
+    assert [(s.line, s.reason) for s in local.skipped] == [(1, "answer is only an image at a relative path")]
+
+
+def test_the_bank_publishes_each_file_under_its_folder(tmp_path):
+    from bot.bank import load_bank
+    (tmp_path / "notes" / "k8s").mkdir(parents=True)
+    (tmp_path / "notes" / "k8s" / "pods.md").write_text(IMAGES, encoding="utf-8")
+    bank = load_bank([tmp_path / "notes"], "https://raw.example.com/team/notes/main")
+    assert bank.questions[0].answer == "![arch](https://raw.example.com/team/notes/main/k8s/img/arch.png)"

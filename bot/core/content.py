@@ -90,13 +90,13 @@ def question_id(text: str) -> str:
     return hashlib.sha256(normalise_question(text).encode()).hexdigest()[:16]
 
 
-def parse_notes(text: str, path: str) -> ParsedNotes:
+def parse_notes(text: str, path: str, image_base: str | None = None) -> ParsedNotes:
     """Parse one notes file; `path` gives sources and warnings, the fallback topic and, by its suffix,
-    the format (a flashcard export or markdown)."""
+    the format (a flashcard export or markdown); relative images resolve against `image_base`."""
     suffix = PurePosixPath(path.replace("\\", "/")).suffix.lower()
     if suffix in FLASHCARD_SUFFIXES or (suffix == ".txt" and _looks_like_export(text)):
         return _parsed_flashcards(text, path, suffix)
-    reading = read_notes(text)
+    reading = read_notes(text, image_base)
     front = reading.front_matter
     topic = (front.get("topic") or "").strip().lower() or None
     questions, warnings = [], []

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterator
+from urllib.parse import urljoin
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -62,7 +63,7 @@ _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
 _IMAGE_ONLY = re.compile(r"^!\[[^\]]*\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)$")
 _MARKUP_ONLY = re.compile(r"[\s*_`~#>|\-=+.:]+")  # what an answer of no words is made of ("- ÷" has one)
 # An image at a relative path can be shown by no chat: it leaves the answer.
-_RELATIVE_IMAGE = re.compile(r"!\[[^\]]*\]\((?!https?://)[^)\s]*(?:\s+\"[^\"]*\")?\)")
+_RELATIVE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?!https?://)(?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _LONE_ITEM = re.compile(r"^(?:[-*+]|1[.)])\s+")
 _IMAGES = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -124,8 +125,9 @@ class Block:
             for token in self.tokens)
 
 
-def read_notes(text: str) -> Reading:
-    """Read one markdown notes file."""
+def read_notes(text: str, image_base: str | None = None) -> Reading:
+    """Read one markdown notes file; an image at a relative path resolves against `image_base` (the
+    URL of the file's folder), or shows its alt text when there is none."""
     lines, wrapper_end = _without_wrapper_fence(
         text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     reading = Reading()
@@ -133,7 +135,7 @@ def read_notes(text: str) -> Reading:
     if tokens and tokens[0].type == "front_matter" and not _is_key_values(tokens[0].content):
         tokens = parse_markdown("\n".join(lines), inline=False)  # a thematic break at the top, not front matter
     blocks, footnotes, reading.front_matter = _blocks(tokens, lines, 0)
-    _Walker(reading, footnotes).run(blocks, wrapper_end)
+    _Walker(reading, footnotes, image_base).run(blocks, wrapper_end)
     return reading
 
 
@@ -345,9 +347,10 @@ def _sections(blocks: list[Block], boundary: int | None) -> tuple[list[Block], l
 class _Walker:
     """Walks a file's sections and blocks, collecting what it finds into a Reading."""
 
-    def __init__(self, reading: Reading, footnotes: dict[str, str]):
+    def __init__(self, reading: Reading, footnotes: dict[str, str], image_base: str | None = None):
         self.reading = reading
         self.footnotes = footnotes
+        self.image_base = image_base
         self.questions_file = False
 
     def run(self, blocks: list[Block], boundary: int | None) -> None:
@@ -565,9 +568,9 @@ class _Walker:
         """Record a question with its answer's markdown, or skip it and say why."""
         question = clean_question(_plain_inline(question))
         image = _IMAGE_ONLY.match(strip_answer_label(answer))
-        answer = _clean_answer(answer, self.footnotes)
+        answer = _clean_answer(_with_images_resolved(answer, self.image_base), self.footnotes)
         reason = _not_a_question(question, answer, answer_blocks or [])
-        if image and not image.group("url").startswith(("http://", "https://")):
+        if image and not self.image_base and not image.group("url").startswith(("http://", "https://")):
             reason = "answer is only an image at a relative path"
         if reason:
             self.skip(line, question, reason)
@@ -906,9 +909,19 @@ def _plain_inline(text: str) -> str:
     return " ".join(html_to_markdown(text).split())
 
 
+def _with_images_resolved(answer: str, image_base: str | None) -> str:
+    """Images at relative paths made absolute under `image_base`, or, with none, shown as their alt
+    text: no chat can show a path on the notes author's disk."""
+    def resolve(match: re.Match) -> str:
+        if image_base:
+            return f"![{match.group('alt')}]({urljoin(image_base, match.group('url'))})"
+        return match.group("alt")
+    return _RELATIVE_IMAGE.sub(resolve, answer)
+
+
 def _clean_answer(answer: str, footnotes: dict[str, str]) -> str:
     """An answer without its label, trailing rules, wrapping bold, footnote markers turned into text."""
-    answer = textwrap.dedent(_RELATIVE_IMAGE.sub("", strip_answer_label(answer)))
+    answer = textwrap.dedent(strip_answer_label(answer))
     lines = [line.rstrip() for line in answer.split("\n")]
     while lines and (not lines[-1].strip() or set(lines[-1].strip()) <= set("-*_") and len(lines[-1].strip()) >= 3):
         lines.pop()
@@ -946,8 +959,8 @@ def _not_a_question(question: str, answer: str, answer_blocks: list[Block]) -> s
             return "answer is a list of links"
     if answer_blocks and all(b.kind == "table" for b in answer_blocks) and _mostly_links(answer):
         return "answer is a table of links"
-    paragraphs = [p for p in answer.split("\n\n") if _IMAGES.sub("", p).strip()]
-    first = paragraphs[0] if paragraphs else ""
+    paragraphs = [_IMAGES.sub(" ", p) for p in answer.split("\n\n")]
+    first = next((p for p in paragraphs if p.strip()), "")
     if _LINK.search(first) and not normalise_question(_POINTER_WORDS.sub(" ", _LINK.sub(" ", first))):
         return "answer is only a link"  # "See 👉 [Answer](https://...)": the answer is elsewhere
     lines = [line.strip() for line in answer.split("\n") if line.strip()]
