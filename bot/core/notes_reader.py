@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterator
-from urllib.parse import urljoin
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from markdown_it.token import Token
 
