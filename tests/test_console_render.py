@@ -3,12 +3,14 @@
 import io
 import os
 import re
+import select
 import shlex
 import shutil
 import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from cli import PROJECT_ROOT, run_bot, schedule_settings
@@ -116,11 +118,17 @@ def test_the_answer_piped_is_plain_text(tmp_path):
 
 
 class Tmux:
-    """One tmux server of our own (its own socket), so the test never touches a user's sessions."""
+    """One tmux server of our own (its own socket), so the test never touches a user's sessions.
 
-    def __init__(self, socket: str, env: dict):
+    The pane's output is also piped into a FIFO that the test holds open: waiting for the screen to
+    change is waiting for bytes on it (select), never sleeping."""
+
+    def __init__(self, socket: str, env: dict, fifo: Path):
         self.base = ["tmux", "-L", socket, "-f", os.devnull]
         self.env = env
+        os.mkfifo(fifo)
+        self.fifo = fifo
+        self.output = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # read-write: never an EOF between writes
 
     def run(self, *args: str) -> str:
         """One tmux command; its output."""
@@ -128,19 +136,32 @@ class Tmux:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
+    def start(self, command: str, columns: int) -> None:
+        """`command` in a new pane, started only once its output is piped to the FIFO."""
+        held = f"{shlex.join([*self.base, 'wait-for', 'go'])}; exec {command}"
+        self.run("new-session", "-d", "-s", "drill", "-x", str(columns), "-y", "40", "-c", str(PROJECT_ROOT), held)
+        self.run("pipe-pane", "-t", "drill", "-o", f"cat > {shlex.quote(str(self.fifo))}")
+        self.run("wait-for", "-S", "go")
+
     def pane(self) -> str:
         """The pane with its history; -J joins lines tmux itself wrapped, so only the program's breaks remain."""
         return self.run("capture-pane", "-p", "-J", "-S", "-", "-t", "drill")
 
     def wait_for(self, ready, seconds: float = 15) -> str:
-        """Poll the pane until `ready(pane)`; the last pane seen in the failure message."""
+        """The pane once `ready(pane)`, looked at again each time the program writes; the last pane seen
+        in the failure message."""
         deadline = time.monotonic() + seconds
-        while True:
-            pane = self.pane()
-            if ready(pane):
-                return pane
-            assert time.monotonic() < deadline, f"timed out; the pane shows:\n{pane}"
-            time.sleep(0.05)
+        while not ready(pane := self.pane()):
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"timed out; the pane shows:\n{pane}"
+            if select.select([self.output], [], [], remaining)[0]:
+                os.read(self.output, 65536)
+        return pane
+
+    def close(self) -> None:
+        """Stop the server and let go of the FIFO."""
+        subprocess.run([*self.base, "kill-server"], env=self.env, capture_output=True, timeout=10, check=False)
+        os.close(self.output)
 
 
 def _prompt_waits(pane: str) -> bool:
@@ -152,18 +173,17 @@ def _prompt_waits(pane: str) -> bool:
 def test_the_answer_in_a_real_terminal_is_drawn_by_rich(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_", "DRILL_", "TMUX"))}
     env.update({"DRILL_DB": str(tmp_path / "drill.db"), "LANG": "C.UTF-8", **_chat_environment(tmp_path)})
-    tmux = Tmux(f"drill-test-{os.getpid()}", env)
+    tmux = Tmux(f"drill-test-{os.getpid()}", env, tmp_path / "pane.fifo")
     columns = 72
-    command = shlex.join([sys.executable, "-m", "bot", "chat"])
-    tmux.run("new-session", "-d", "-s", "drill", "-x", str(columns), "-y", "40", "-c", str(PROJECT_ROOT), command)
     try:
+        tmux.start(shlex.join([sys.executable, "-m", "bot", "chat"]), columns)
         tmux.wait_for(lambda pane: "Subscribed" in pane and _prompt_waits(pane))
         tmux.run("send-keys", "-t", "drill", "/quiz", "Enter")
         tmux.wait_for(lambda pane: "to reveal" in pane and _prompt_waits(pane))
         tmux.run("send-keys", "-t", "drill", "/answer", "Enter")
         pane = tmux.wait_for(lambda pane: "How did you do?" in pane and _prompt_waits(pane))
     finally:
-        subprocess.run([*tmux.base, "kill-server"], env=env, capture_output=True, timeout=10, check=False)
+        tmux.close()
 
     lines = pane.split("\n")
     header = next(line for line in lines if "Kind" in line)

@@ -3,7 +3,7 @@
 import asyncio
 import json
 import time
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
@@ -98,8 +98,8 @@ def shown_text(message: dict) -> str:
     return "".join(texts([b for b in message["blocks"] if b["type"] not in ("actions", "context")]))
 
 
-@pytest.fixture
-async def slack(tmp_path):
+@asynccontextmanager
+async def running_slack(tmp_path, **env: str):
     """The bot in Slack HTTP mode on a free port, on a fresh database, with the clock fixed at NOW."""
     fake = FakeSlackAPI(enforce_limits=False)
     await fake.start()
@@ -107,7 +107,7 @@ async def slack(tmp_path):
     for user in ("U0ANN", "U0BO"):
         fake.set_user(user, NAMES[user])
     env = {"DRILL_DB": str(tmp_path / "drill.db"), "SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.base_url,
-           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": "0"}
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": "0", **env}
     app = build_app(load_settings(env), NOW)
     async with AsyncExitStack() as stack:
         platforms = await open_platforms(app, lambda: NOW, stack, listen=True)
@@ -115,6 +115,13 @@ async def slack(tmp_path):
             yield Slack(fake, app, platforms.senders, http)
     app.close()
     await fake.stop()
+
+
+@pytest.fixture
+async def slack(tmp_path):
+    """The bot in Slack HTTP mode with the project's own notes."""
+    async with running_slack(tmp_path) as running:
+        yield running
 
 
 async def test_subscribe_then_the_daily_question_is_posted_for_the_channel(slack):
@@ -382,18 +389,8 @@ def bold_texts(blocks: list[dict]) -> set[str]:
 async def korean_slack(tmp_path):
     """The bot in Slack HTTP mode whose only note has a Korean bold word and a table."""
     (tmp_path / "notes.md").write_text(KOREAN_NOTES, encoding="utf-8")
-    fake = FakeSlackAPI(enforce_limits=False)
-    await fake.start()
-    fake.set_user("U0ANN", "ann")
-    env = {"DRILL_DB": str(tmp_path / "drill.db"), "SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.base_url,
-           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "PORT": "0", "DRILL_CONTENT": str(tmp_path / "notes.md")}
-    app = build_app(load_settings(env), NOW)
-    async with AsyncExitStack() as stack:
-        platforms = await open_platforms(app, lambda: NOW, stack, listen=True)
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{platforms.server.port}") as http:
-            yield Slack(fake, app, platforms.senders, http)
-    app.close()
-    await fake.stop()
+    async with running_slack(tmp_path, DRILL_CONTENT=str(tmp_path / "notes.md")) as running:
+        yield running
 
 
 async def test_korean_bold_is_a_style_and_a_table_is_a_table_block_in_every_message(korean_slack):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from bot.core.flashcards import is_anki_export, read_flashcards
+from bot.core.flashcards import is_flashcard_export, read_flashcards
 from bot.core.notes_reader import read_notes
 from bot.core.notes_text import looks_cut_off, normalise_question
 from bot.core.topics import TOPIC_KEYWORDS, detect_topic
@@ -34,9 +34,6 @@ __all__ = [
     "parse_notes",
     "question_id",
 ]
-
-FLASHCARD_SUFFIXES = (".csv", ".tsv")
-
 
 @dataclass(frozen=True)
 class Question:
@@ -94,7 +91,7 @@ def parse_notes(text: str, path: str, image_base: str | None = None) -> ParsedNo
     """Parse one notes file; `path` gives sources and warnings, the fallback topic and, by its suffix,
     the format (a flashcard export or markdown); relative images resolve against `image_base`."""
     suffix = PurePosixPath(path.replace("\\", "/")).suffix.lower()
-    if suffix in FLASHCARD_SUFFIXES or (suffix == ".txt" and _looks_like_export(text)):
+    if is_flashcard_export(text, suffix):
         return _parsed_flashcards(text, path, suffix)
     reading = read_notes(text, image_base)
     front = reading.front_matter
@@ -113,14 +110,6 @@ def parse_notes(text: str, path: str, image_base: str | None = None) -> ParsedNo
     skipped = tuple(SkippedCandidate(path, s.line + 1, s.text, s.reason) for s in reading.skipped)
     return ParsedNotes(tuple(kept), tuple(warnings), title=front.get("title") or None,
                        language=front.get("language") or None, skipped=skipped)
-
-
-def _looks_like_export(text: str) -> bool:
-    """A .txt file that is a flashcard export: Anki's headers, or a tab in most of its lines."""
-    if is_anki_export(text):
-        return True
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    return bool(lines) and sum("\t" in line for line in lines) * 4 >= len(lines) * 3
 
 
 def _parsed_flashcards(text: str, path: str, suffix: str) -> ParsedNotes:

@@ -47,6 +47,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from bot.core.html_to_markdown import html_to_markdown
+
 _BOM = "\ufeff"
 _ANKI_KEYS = frozenset({
     "separator", "html", "tags column", "deck column", "notetype column", "guid column", "columns",
@@ -115,6 +117,14 @@ def is_anki_export(text: str) -> bool:
     """True when the text starts with Anki's "Notes in Plain Text" header lines (#separator:, #html:, ...)."""
     first_line = _FIRST_LINE.match(text.removeprefix(_BOM))[0]
     return _anki_header(first_line) is not None
+
+
+def is_flashcard_export(text: str, suffix: str) -> bool:
+    """Whether `read_flashcards` reads this file (else it is notes): Anki's headers, a .csv or .tsv, or a
+    .txt whose lines are mostly tab-separated."""
+    suffix = suffix.lower()
+    return (is_anki_export(text) or suffix in (".csv", ".tsv")
+            or (suffix == ".txt" and _mostly_tabbed(text.removeprefix(_BOM))))
 
 
 def read_flashcards(text: str, suffix: str) -> FlashcardFile:
@@ -199,9 +209,6 @@ def _anki_field(field: str, html: bool | None) -> str:
     field = _SOUND.sub("", field)
     has_tag = _HTML_TAG.search(field) is not None
     if html or (html is None and has_tag):
-        # Imported here: html_to_markdown is only needed for Anki exports with HTML fields.
-        from bot.core.html_to_markdown import html_to_markdown
-
         # html_to_markdown returns a fragment without tags as it is (a markdown note), but an Anki HTML
         # field is HTML even without tags: the wrapper gets its entities (&amp;, &nbsp;) decoded.
         field = html_to_markdown(field if has_tag else f"<span>{field}</span>")

@@ -23,6 +23,7 @@ A heading with questions under it is a section (its name may give their topic), 
 
 from __future__ import annotations
 
+import html
 import re
 import textwrap
 from collections.abc import Iterator
@@ -48,6 +49,7 @@ from bot.core.notes_text import (
     strip_answer_label,
     unwrap_emphasis,
 )
+from bot.core.topics import detect_topic
 
 _DETAILS_OPEN = re.compile(r"<details(?:\s[^>]*)?>", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
@@ -871,7 +873,6 @@ def _section_topic(heading: str) -> str | None:
     a document's own parts ("Introduction") name none."""
     if is_document_part(heading):
         return None
-    from bot.core.topics import detect_topic
     known = detect_topic(heading, "")
     if known:
         return known
@@ -893,7 +894,6 @@ def _section_topic(heading: str) -> str | None:
 
 def _plain(html_or_markdown: str) -> str:
     """A summary or heading as one line of text: tags removed, entities decoded, spaces collapsed."""
-    import html
     return " ".join(html.unescape(_TAG.sub(" ", html_or_markdown)).split())
 
 
