@@ -141,6 +141,13 @@ def read_notes(text: str, image_base: str | None = None) -> Reading:
     return reading
 
 
+def _dedent(text: str) -> str:
+    """textwrap.dedent, without its regexes when no line is indented (most blocks of notes)."""
+    if text[:1].isspace() or "\n " in text or "\n\t" in text:
+        return textwrap.dedent(text)
+    return text
+
+
 # -- blocks ---------------------------------------------------------------------------------------------
 
 def _without_wrapper_fence(text: str) -> tuple[list[str], int | None]:
@@ -304,7 +311,7 @@ def _details(lines: list[str], line: int, parts: list[Block]) -> Block:
             continue
         if (low, high) == (part_start, part_end):
             body.append(part)
-        elif (text := textwrap.dedent(region[low:high])).strip():
+        elif (text := _dedent(region[low:high])).strip():
             inner, _, _ = _blocks(parse_markdown(text, inline=False), text.split("\n"), line + region.count("\n", 0, low))
             body.extend(inner)
     return Block("details", line, region, [t for part in parts for t in part.tokens], end=line + len(lines),
@@ -463,7 +470,7 @@ class _Walker:
         asked = next((c for c in section.children if normalise_question(c.heading.text) in _QUESTION_HEADINGS), None)
         if asked is not None and asked.own:  # "### Question" under a title: the question is its text
             answer = [block for block in answer if block is not asked.heading and block not in asked.own]
-            question = "\n\n".join(textwrap.dedent(block.source) for block in asked.own)
+            question = "\n\n".join(_dedent(block.source) for block in asked.own)
             self.question(question, answer, asked.own[0].line, topic)
         else:
             self.question(section.heading.text, answer, section.heading.line, topic)
@@ -519,7 +526,7 @@ class _Walker:
             if block.text:
                 self.question(block.text, block.body, block.line, topic)
             elif before:
-                question = "\n\n".join(textwrap.dedent(b.source) for b in before)
+                question = "\n\n".join(_dedent(b.source) for b in before)
                 self.question(question, block.body, before[0].line, topic)
             elif before is None:
                 self.skip(block.line, summary, "answer label with no question above it")
@@ -598,8 +605,8 @@ class _Walker:
         if block.kind == "html" and not _TAG.sub("", block.source).strip():
             return ""  # only tags (a lone </details>, <br>): nothing to show
         if block.has_html and block.kind not in ("fence", "code"):
-            return html_to_markdown(textwrap.dedent(block.source))
-        return textwrap.dedent(block.source)
+            return html_to_markdown(_dedent(block.source))
+        return _dedent(block.source)
 
     def skip(self, line: int, text: str, reason: str) -> None:
         """Record a candidate that is not a question."""
@@ -709,7 +716,7 @@ def _with_question_context(question: str, blocks: list[Block]) -> tuple[str, lis
         if block.kind not in ("paragraph", "fence", "code", "list", "table", "quote"):
             break
         if index and _starts_with_label(block):
-            context = "\n\n".join(textwrap.dedent(b.source) for b in blocks[:index])
+            context = "\n\n".join(_dedent(b.source) for b in blocks[:index])
             return f"{question}\n\n{context}", blocks[index:]
     return question, blocks
 
@@ -765,7 +772,7 @@ def _read_list_items(block: Block) -> list[tuple[int, str, str]]:
             inline = next((t for t in tokens[index:] if t.type == "inline"), None)
             question = inline.content if inline is not None and inline.map and inline.map[0] == token.map[0] else ""
             question_lines = (inline.map[1] - inline.map[0]) if question else 1
-            answer = textwrap.dedent("\n".join(lines[start + question_lines:stop]))
+            answer = _dedent("\n".join(lines[start + question_lines:stop]))
             if "→" in question:  # '"Why?" → because ...': a follow-up and its answer on one item
                 question, _, first = question.partition("→")
                 answer = (first.strip() + "\n\n" + answer).strip()
@@ -921,7 +928,7 @@ def _with_images_resolved(answer: str, image_base: str | None) -> str:
 
 def _clean_answer(answer: str, footnotes: dict[str, str]) -> str:
     """An answer without its label, trailing rules, wrapping bold, footnote markers turned into text."""
-    answer = textwrap.dedent(strip_answer_label(answer))
+    answer = _dedent(strip_answer_label(answer))
     lines = [line.rstrip() for line in answer.split("\n")]
     while lines and (not lines[-1].strip() or set(lines[-1].strip()) <= set("-*_") and len(lines[-1].strip()) >= 3):
         lines.pop()
@@ -935,7 +942,7 @@ def _clean_answer(answer: str, footnotes: dict[str, str]) -> str:
         lines = plain.split("\n")  # one fenced block without a language: the seed's prose in a fence
         if len(lines) >= 2 and lines[-1].strip().startswith("```") and not any(
                 line.strip().startswith("```") for line in lines[1:-1]):
-            answer = textwrap.dedent("\n".join(lines[1:-1])).strip()
+            answer = _dedent("\n".join(lines[1:-1])).strip()
     return answer
 
 
