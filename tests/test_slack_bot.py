@@ -412,3 +412,32 @@ async def test_korean_bold_is_a_style_and_a_table_is_a_table_block_in_every_mess
         cells = [[shown_text({"blocks": [cell]}) for cell in row] for row in table["rows"]]
         assert cells == [["구분", "설명"], ["파드", "컨테이너 묶음"]]
         assert "|---" not in shown_text(message)
+
+
+LONG_NOTES = "## 롤링 업데이트는 어떻게 진행되나요?\n\n" + "\n\n".join(
+    f"단계{n:03}: **새 파드**를 하나 띄우고 준비되면 옛 파드를 하나 내린다. " * 8 for n in range(1, 61))
+
+
+@pytest.fixture
+async def long_slack(tmp_path):
+    """The bot in Slack HTTP mode whose only note has an answer longer than one message may hold."""
+    (tmp_path / "notes.md").write_text(LONG_NOTES, encoding="utf-8")
+    async with running_slack(tmp_path, DRILL_CONTENT=str(tmp_path / "notes.md")) as running:
+        yield running
+
+
+async def test_an_answer_longer_than_one_message_goes_on_in_follow_ups_with_the_buttons_last(long_slack):
+    slack = long_slack
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    await slack.sweep()
+    (daily,) = slack.fake.messages(CHANNEL)
+    await slack.press("U0ANN", buttons(daily["blocks"])["drill_reveal"], daily["ts"])
+    assert len(LONG_NOTES) > 15_000  # more than one message's 12,000 characters, less than two
+    calls = await slack.fake.wait_for_call("chat.postEphemeral", 2)
+    parts = [call.params for call in calls]
+    assert len(parts) == 2 and all(part["user"] == "U0ANN" for part in parts)
+    for part in parts:
+        assert len(part["blocks"]) <= 50 and len(shown_text(part)) <= 12_000
+    assert [bool(buttons(part["blocks"])) for part in parts] == [False] * (len(parts) - 1) + [True]
+    shown = "".join(shown_text(part) for part in parts)
+    assert [shown.count(f"단계{n:03}") for n in (1, 30, 60)] == [8, 8, 8] and "…" not in shown

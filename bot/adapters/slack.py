@@ -25,7 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.handlers import RunningHandlers
-from bot.adapters.slack_format import answer_blocks, plain_text
+from bot.adapters.slack_format import ELLIPSIS, answer_blocks, answer_messages, plain_text
 from bot.app import App
 from bot.config import SlackSettings
 from bot.core.commands import needs_admin_check, typed_from_slash
@@ -58,8 +58,20 @@ def member_ref(user_id: str, name: str, is_admin: bool = False) -> MemberRef:
 
 
 def message_blocks(reply: Reply, footer: str | None = None) -> list[dict]:
-    """A reply as Block Kit: its text in sections, its buttons in one actions block, an optional footer."""
-    blocks = answer_blocks(reply.text, reserve=2)
+    """A reply as one message of Block Kit: its text in sections (cut with "…" past one message's limits),
+    its buttons in one actions block, an optional footer. For the daily question, whose message is updated."""
+    return _with_buttons(answer_blocks(reply.text, reserve=2), reply, footer)
+
+
+def reply_messages(reply: Reply) -> list[tuple[str, list[dict]]]:
+    """A reply as (fallback text, blocks) messages: a long answer goes on in follow-up messages, and the
+    buttons come under its last part."""
+    messages = answer_messages(reply.text, reserve=2) or [[]]
+    messages[-1] = _with_buttons(messages[-1], reply)
+    return [(plain_text(reply.text) if k == 0 else ELLIPSIS, blocks) for k, blocks in enumerate(messages)]
+
+
+def _with_buttons(blocks: list[dict], reply: Reply, footer: str | None = None) -> list[dict]:
     if reply.buttons:
         blocks.append({"type": "actions", "block_id": "drill", "elements": [
             {"type": "button", "action_id": ACTION_PREFIX + button.role, "value": button.payload,
@@ -128,8 +140,9 @@ class SlackAdapter:
         member = member_ref(user_id, command.get("user_name", ""), is_admin)
         for reply in await self.app.run(self.app.drill.command, chat, member, typed, self.clock()):
             for_everyone = chat.kind == "private" or reply.kind == "board"
-            await respond(text=plain_text(reply.text), blocks=message_blocks(reply),
-                          response_type="in_channel" if for_everyone else "ephemeral", replace_original=False)
+            for fallback, blocks in reply_messages(reply):
+                await respond(text=fallback, blocks=blocks, response_type="in_channel" if for_everyone else "ephemeral",
+                              replace_original=False)
 
     async def on_button(self, ack, body: dict, respond) -> None:
         """Show answer or a grade: the reply goes to the member who pressed, nobody else."""
@@ -188,14 +201,15 @@ class SlackAdapter:
         return ts
 
     async def _post(self, channel: str, reply: Reply, footer: str | None = None, *, broadcast: bool = False) -> str:
-        """chat.postMessage within the channel's pace; the daily fan-out yields to replies people wait for."""
-        await self.channels.acquire(channel)
-        if self.workspace is not None:
-            await self.workspace.acquire(foreground=not broadcast)
-        response = await self.client.chat_postMessage(
-            channel=channel, text=plain_text(reply.text), blocks=message_blocks(reply, footer),
-            unfurl_links=False, unfurl_media=False,
-        )
+        """chat.postMessage within the channel's pace; the daily fan-out yields to replies people wait for.
+        The daily question is one message (its count is updated later); a long answer goes on in more."""
+        messages = [(plain_text(reply.text), message_blocks(reply, footer))] if broadcast else reply_messages(reply)
+        for fallback, blocks in messages:
+            await self.channels.acquire(channel)
+            if self.workspace is not None:
+                await self.workspace.acquire(foreground=not broadcast)
+            response = await self.client.chat_postMessage(
+                channel=channel, text=fallback, blocks=blocks, unfurl_links=False, unfurl_media=False)
         return response["ts"]
 
     async def _to_member(self, chat: ChatRef, user_id: str, reply: Reply, respond) -> None:
@@ -204,15 +218,14 @@ class SlackAdapter:
         if chat.kind == "private":
             await self._post(channel, reply)
             return
-        try:
-            await self.client.chat_postEphemeral(channel=channel, user=user_id, text=plain_text(reply.text),
-                                                 blocks=message_blocks(reply))
-        except SlackApiError as refused:
-            # A practice question shown in a channel the app is not in: its response URL still works.
-            if refused.response.get("error") not in ("not_in_channel", "channel_not_found"):
-                raise
-            await respond(text=plain_text(reply.text), blocks=message_blocks(reply), response_type="ephemeral",
-                          replace_original=False)
+        for fallback, blocks in reply_messages(reply):
+            try:
+                await self.client.chat_postEphemeral(channel=channel, user=user_id, text=fallback, blocks=blocks)
+            except SlackApiError as refused:
+                # A practice question shown in a channel the app is not in: its response URL still works.
+                if refused.response.get("error") not in ("not_in_channel", "channel_not_found"):
+                    raise
+                await respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     async def _show_answered_count(self, delivery_id: int) -> None:
         """The daily message shows how many have graded it, never the answer.
