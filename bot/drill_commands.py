@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core import schedule as sched
-from bot.core.commands import Command, practice_reveal_payload
+from bot.core.commands import Command, answer_link_delivery, practice_reveal_payload
 from bot.core.messages import LANGUAGES, days_text, text
 from bot.core.practice import pick_practice_question
 from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
@@ -51,9 +51,24 @@ def _shorten(value: str) -> str:
 
 
 def start(ctx: CommandContext) -> list[Reply]:
-    """Welcome: what the drill is and how to begin."""
+    """Welcome: what the drill is and how to begin; or, from the link under a group's answer, that answer."""
+    if ctx.command.args and (delivery_id := answer_link_delivery(ctx.command.args[0])) is not None:
+        return [_linked_answer(ctx, delivery_id)]
     key = "welcome_subscribed" if ctx.row["status"] == ChatStatus.ACTIVE else "welcome"
     return [ctx.say(key), *help_(ctx)]
+
+
+def _linked_answer(ctx: CommandContext, delivery_id: int) -> Reply:
+    """A group's daily answer, sent privately so that its code keeps its formatting (a group's spoiler cannot
+    hold code). Only once the answer is posted in the group: the link never shows it sooner. Grading stays
+    under the group's answer, where the points count."""
+    delivery = ctx.store.deliveries.delivery(delivery_id)
+    question = ctx.store.bank.question(delivery["question_id"]) if delivery else None
+    posted = delivery is not None and delivery["answer_message_id"] not in (None, "posting")
+    if ctx.chat.kind != "private" or not posted or question is None:
+        return ctx.say("stale_link")
+    body = text(ctx.language, "answer", question=question["question"], answer=question["answer"])
+    return Reply(f"{body}\n\n{text(ctx.language, 'grade_in_group')}", kind="answer", question_id=question["id"])
 
 
 def help_(ctx: CommandContext) -> list[Reply]:

@@ -1,7 +1,7 @@
 """The Telegram adapter end to end: the real python-telegram-bot Application, polling the fake Bot API."""
 
 import asyncio
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -42,13 +42,13 @@ def tap(chat_id: int, user_id: int, data: str, message: dict, query_id: str) -> 
                                            "chat": chat(chat_id), "text": message["text"]}}}
 
 
-@pytest.fixture
-async def telegram(tmp_path, monkeypatch):
+@asynccontextmanager
+async def running_telegram(tmp_path, **env: str):
     """The bot polling a fake Bot API server, on a fresh database, with the clock fixed at NOW."""
     fake = FakeTelegramAPI(enforce_limits=False)
     await fake.start()
     env = {"DRILL_DB": str(tmp_path / "drill.db"), "TELEGRAM_BOT_TOKEN": fake.token,
-           "TELEGRAM_API_BASE_URL": fake.base_url}
+           "TELEGRAM_API_BASE_URL": fake.base_url, **env}
     app = build_app(load_settings(env), NOW)
     async with AsyncExitStack() as stack:
         senders = (await open_platforms(app, lambda: NOW, stack, listen=True)).senders
@@ -56,6 +56,13 @@ async def telegram(tmp_path, monkeypatch):
         yield fake, app, senders
     app.close()
     await fake.stop()
+
+
+@pytest.fixture
+async def telegram(tmp_path):
+    """The bot with the project's own notes."""
+    async with running_telegram(tmp_path) as running:
+        yield running
 
 
 async def deliver(fake, update: dict, method: str, count: int) -> list:
@@ -296,3 +303,40 @@ async def test_added_to_a_group_says_hello_removed_deactivates_and_added_back_re
     assert app.store.chats.chat(f"telegram:{GROUP}")["status"] == "inactive"
     await deliver(fake, membership(GROUP, "left", "member", 902), "sendMessage", 4)
     assert app.store.chats.chat(f"telegram:{GROUP}")["status"] == "active"
+
+
+CODE_NOTES = """## 롤백은 어떻게 하나요?
+
+`kubectl rollout undo`로 이전 리비전으로 돌아간다:
+
+```bash
+kubectl rollout undo deploy/web
+```
+"""
+
+
+async def test_a_group_answer_with_code_links_to_a_private_copy_with_its_code_formatted(tmp_path):
+    (tmp_path / "notes.md").write_text(CODE_NOTES, encoding="utf-8")
+    async with running_telegram(tmp_path, DRILL_CONTENT=str(tmp_path / "notes.md")) as (fake, app, senders):
+        fake.set_chat_member(GROUP, 42, "administrator")
+        await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+        await app.delivery(senders, lambda: NOW).sweep(NOW)
+        question = last_sent(fake, GROUP)
+        (show,) = last_markup(fake)
+        delivery_id = int(show["callback_data"].split(":")[1])
+        await deliver(fake, command(PRIVATE, 43, f"/start ans{delivery_id}"), "sendMessage", 3)
+        assert "유효하지 않습니다" in last_sent(fake, PRIVATE)["text"]  # not before the group has seen it
+
+        await deliver(fake, tap(GROUP, 43, show["callback_data"], question, "g1"), "sendMessage", 4)
+        spoiler = fake.sent_messages(GROUP)[-1]
+        assert "<tg-spoiler>" in spoiler["text"] and "<code" not in spoiler["text"]  # Telegram forbids code there
+        grades, (link,) = spoiler["reply_markup"]["inline_keyboard"]
+        assert len(grades) == 3 and link["url"] == f"https://t.me/drill_test_bot?start=ans{delivery_id}"
+
+        await deliver(fake, command(PRIVATE, 43, f"/start ans{delivery_id}", 2), "sendMessage", 5)
+        private = last_sent(fake, PRIVATE)
+        assert '<pre><code class="language-bash">kubectl rollout undo deploy/web</code></pre>' in private["text"]
+        assert "<code>kubectl rollout undo</code>" in private["text"] and "그룹" in private["text"]
+        assert "reply_markup" not in private or not private["reply_markup"]  # grading stays in the group
+        await deliver(fake, command(GROUP, 43, f"/start ans{delivery_id}", 3), "sendMessage", 6)
+        assert "유효하지 않습니다" in last_sent(fake, GROUP)["text"]  # the link's answer is for a private chat

@@ -26,12 +26,12 @@ from telegram.ext import (
 )
 
 from bot.adapters.handlers import RunningHandlers
-from bot.adapters.telegram_format import render_messages
+from bot.adapters.telegram_format import render_messages, to_telegram_html
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_pacing import BROADCAST, TelegramPacer
 from bot.app import App
 from bot.config import TelegramSettings
-from bot.core.commands import COMMANDS, needs_admin_check
+from bot.core.commands import COMMANDS, answer_link_payload, needs_admin_check
 from bot.core.messages import LANGUAGES, text
 from bot.core.replies import ChatRef, MemberRef, Reply, chat_key, platform_id
 from bot.delivery import ChatMoved, PermanentSendError
@@ -58,11 +58,10 @@ def member_ref(user: User, is_admin: bool = False) -> MemberRef:
     return MemberRef(f"{PLATFORM}:{user.id}", user.full_name, is_admin)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """A reply's buttons as one row of inline buttons."""
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.payload) for b in reply.buttons]])
+def keyboard(reply: Reply, link: InlineKeyboardButton | None = None) -> InlineKeyboardMarkup | None:
+    """A reply's buttons as one row of inline buttons, and a link button in a row of its own."""
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in reply.buttons], [link] if link else []]
+    return InlineKeyboardMarkup([row for row in rows if row]) if any(rows) else None
 
 
 class TelegramAdapter:
@@ -133,9 +132,16 @@ class TelegramAdapter:
             await self._send(chat.id, reply)
             return
         # A group's answer (the engine let this tap post it) goes under a spoiler, as a reply to the question.
+        # A spoiler cannot hold code, so an answer with code also links to the bot's private chat, where
+        # /start sends it with its code formatted.
+        link = None
+        if reply.delivery_id is not None and "<code" in to_telegram_html(reply.text):
+            url = f"https://t.me/{context.bot.username}?start={answer_link_payload(reply.delivery_id)}"
+            language = (await self.app.run(self.app.store.chats.chat, ref.key))["language"]
+            link = InlineKeyboardButton(text(language, "with_code"), url=url)
         sent = None
         try:
-            sent = await self._send(chat.id, reply, reply_to=query.message.message_id, as_spoiler=True)
+            sent = await self._send(chat.id, reply, reply_to=query.message.message_id, as_spoiler=True, link=link)
         finally:
             if reply.delivery_id is not None:
                 await self.app.run(self.app.drill.answer_posted, reply.delivery_id,
@@ -193,8 +199,8 @@ class TelegramAdapter:
             raise
         return message_id
 
-    async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None,
-                    as_spoiler: bool = False, broadcast: bool = False) -> Message | None:
+    async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None, as_spoiler: bool = False,
+                    broadcast: bool = False, link: InlineKeyboardButton | None = None) -> Message | None:
         """Render a reply (split at 4096 characters) and send it; buttons go with the last part.
 
         `broadcast` marks the daily fan-out, which yields every send slot to replies people wait for.
@@ -204,7 +210,7 @@ class TelegramAdapter:
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             sent = await self.application.bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply) if last else None,
+                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply, link) if last else None,
                 reply_to_message_id=reply_to if index == 0 else None, allow_sending_without_reply=True,
                 rate_limit_args=BROADCAST if broadcast else None,
             )

@@ -69,6 +69,20 @@ _DAILY_ACTION = re.compile(r"^(r|g):([0-9]{1,12})(?::([kpm]))?$")
 _PRACTICE_ACTION = re.compile(r"^(pr|pg):([0-9a-f]{16})(?::([kpm]))?$")
 
 
+_ANSWER_LINK = re.compile(r"^ans([0-9]{1,12})$")
+
+
+def answer_link_payload(delivery_id: int) -> str:
+    """The start-link payload that asks the bot, privately, for a group's posted daily answer."""
+    return f"ans{delivery_id}"
+
+
+def answer_link_delivery(argument: str) -> int | None:
+    """The delivery a start-link payload asks for, None when it asks for none."""
+    match = _ANSWER_LINK.match(argument)
+    return int(match.group(1)) if match else None
+
+
 def reveal_payload(delivery_id: int) -> str:
     """Payload of a daily question's Show answer button."""
     return f"r:{delivery_id}"

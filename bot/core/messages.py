@@ -50,6 +50,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "이 버튼은 더 이상 유효하지 않습니다.",
         "en": "This button is no longer valid.",
     },
+    "stale_link": {
+        "ko": "이 링크는 더 이상 유효하지 않습니다. 그룹에서 정답을 먼저 열어 주세요.",
+        "en": "This link is no longer valid. Open the answer in the group first.",
+    },
+    "with_code": {"ko": "코드 서식으로 보기", "en": "See it with code"},
+    "grade_in_group": {
+        "ko": "채점은 그룹의 정답 메시지에서 해 주세요.",
+        "en": "Grade yourself under the answer in the group.",
+    },
     "daily_question": {
         "ko": "**오늘의 문제** ({date}, {topic})\n\n{question}",
         "en": "**Today's question** ({date}, {topic})\n\n{question}",
