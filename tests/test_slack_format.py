@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.adapters.rich_runs import STYLES
 from bot.adapters.slack_format import (
-    HTML_NAMES, MESSAGE_LIMIT, SLACK_LIMIT, SLACK_MAX_BLOCKS, STYLES, TABLE_MAX_COLUMNS, TABLE_MAX_ROWS,
-    answer_blocks, answer_messages, plain_text,
+    MESSAGE_LIMIT, SLACK_LIMIT, SLACK_MAX_BLOCKS, TABLE_MAX_COLUMNS, TABLE_MAX_ROWS, answer_blocks, answer_messages,
+    plain_text,
 )
+from bot.core.html_to_markdown import HTML_ELEMENTS
 from bot.bank import load_bank
 
 TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>")
@@ -52,7 +54,7 @@ def check_run(run: dict, code: bool) -> int:
     if not code and not run.get("style", {}).get("code"):
         text = run["text"]
         assert "**" not in text and "__" not in text and "|---" not in text, run
-        assert not any(tag.lower() in HTML_NAMES for tag in TAG.findall(text)), run
+        assert not any(tag.lower() in HTML_ELEMENTS for tag in TAG.findall(text)), run
     return len(run["text"])
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.adapters.telegram_format import TELEGRAM_LIMIT, render_messages, split_html, to_telegram_html
 from bot.bank import load_bank
-from bot.core.html_to_markdown import _HTML_ELEMENTS as HTML_ELEMENTS
+from bot.core.html_to_markdown import HTML_ELEMENTS
 
 ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
            "blockquote"}

@@ -17,6 +17,7 @@ from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from wcwidth import wcswidth, wcwidth
 
+from bot.core.html_to_markdown import HTML_ELEMENTS
 from bot.core.markdown import parse_markdown
 
 STYLES = ("bold", "italic", "strike", "code")
@@ -26,12 +27,6 @@ _HTML_STYLES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "c
                 "tt": "code", "samp": "code", "s": "strike", "del": "strike", "strike": "strike"}
 _HTML_BREAKS = {"br", "p", "div", "li", "tr", "pre", "details", "summary", "table", "ul", "ol",
                 "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr", "dt", "dd"}
-# Names of HTML elements: a tag with one of them is markup and never shown; `List<String>` stays as typed.
-HTML_NAMES = frozenset({*_HTML_STYLES, *_HTML_BREAKS, "a", "abbr", "span", "sup", "sub", "u", "ins", "mark",
-                        "small", "big", "img", "thead", "tbody", "tfoot", "td", "th", "caption", "col",
-                        "colgroup", "dl", "font", "center", "section", "article", "header", "footer", "main",
-                        "nav", "aside", "figure", "figcaption", "q", "cite", "wbr", "video", "audio", "source",
-                        "picture", "iframe", "script", "style", "input", "label", "button", "html", "body"})
 _TAG = re.compile(r"<!--[\s\S]*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>")
 _STARS = re.compile(r"((?<!\*)\*\*(?!\*))")  # a longer run of stars is never paired: it is dropped
 # Delimiters markdown left unmatched, and table rules that did not make a table, are dropped, not shown.
@@ -187,8 +182,8 @@ class _Inline:
                 self.depth[style] = max(0, self.depth[style] + (-1 if closing else 1))
             elif name in _HTML_BREAKS and (closing or name in ("br", "hr")):
                 self.text("\n")
-            elif name not in HTML_NAMES and tag.group(2):
-                self.text(tag.group())  # not HTML but typed text, like a generic's `<T>`
+            elif name not in HTML_ELEMENTS and tag.group(2):
+                self.text(tag.group())  # no HTML element's name: typed text, like a generic's `<T>`
         self.text(html.unescape(content[at:]))
 
 

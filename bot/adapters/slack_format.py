@@ -14,9 +14,7 @@ import re
 
 from markdown_it.tree import SyntaxTreeNode
 
-from bot.adapters.rich_runs import HTML_NAMES, STYLES, add, html_runs, plain, runs, table, table_lines, text_run, tree
-
-__all__ = ["HTML_NAMES", "STYLES", "answer_blocks", "answer_messages", "plain_text"]
+from bot.adapters.rich_runs import add, html_runs, plain, runs, table, table_lines, text_run, tree
 
 SLACK_LIMIT = 3000  # characters: a section's text; we hold every block's text to it too
 SLACK_MAX_BLOCKS = 50  # blocks in one message

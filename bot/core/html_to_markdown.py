@@ -52,7 +52,7 @@ _ALWAYS_INLINE = _CODE | {"a", "img", "br"}
 _DROPPED = frozenset({"script", "style", "head", "title", "template"})
 # HTML's own elements. Any other "tag" in notes is a placeholder written as text (`git branch <BRANCH>`,
 # `List<String>`) and stays text.
-_HTML_ELEMENTS = frozenset("""a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
+HTML_ELEMENTS = frozenset("""a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
 caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption
 figure font footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link
 main map mark menu meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby
@@ -247,7 +247,7 @@ class _TreeBuilder(HTMLParser):
         """Open an element (or add a void one); a markdown autolink is text."""
         if self._autolink():
             return
-        if tag not in _HTML_ELEMENTS:
+        if tag not in HTML_ELEMENTS:
             self.saw_tag = True  # the fragment is still HTML: its text gets HTML's escaping
             self.handle_data(self.get_starttag_text() or "")
             return
@@ -273,7 +273,7 @@ class _TreeBuilder(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         """Close the innermost open element of this name and all inside it; `</br>` is a `<br>`."""
-        if tag not in _HTML_ELEMENTS:
+        if tag not in HTML_ELEMENTS:
             self.saw_tag = True
             self.handle_data(f"</{tag}>")
             return
