@@ -8,7 +8,7 @@ without markup, so scripts that read the chat's output keep working.
 
 from __future__ import annotations
 
-import html
+import itertools
 import re
 from typing import TextIO
 
@@ -16,12 +16,11 @@ from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from rich.console import Console
 from rich.markdown import Markdown
-from wcwidth import center, ljust, rjust, width
+from wcwidth import width
 
-from bot.core.markdown import parse_markdown
+from bot.adapters.rich_runs import html_runs, plain, runs, table, table_lines, tree
 
 CODE_INDENT = "    "
-_TAG = re.compile(r"<[^>]*>")
 _LINE_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -56,7 +55,7 @@ def _for_terminal(tokens: list[Token]) -> list[Token]:
     adjusted: list[Token] = []
     for token in tokens:
         if token.type == "html_block":
-            lines = _html_text(token.content)
+            lines = _html_lines(token.content)
             if lines:
                 adjusted += _paragraph(lines)
             continue
@@ -98,10 +97,9 @@ def _paragraph(lines: list[str]) -> list[Token]:
     return [Token("paragraph_open", "p", 1), inline, Token("paragraph_close", "p", -1)]
 
 
-def _html_text(source: str) -> list[str]:
+def _html_lines(source: str) -> list[str]:
     """The readable lines of an HTML block: tags dropped, entities decoded, blank lines gone."""
-    text = html.unescape(_TAG.sub("", _LINE_BREAK_TAG.sub("\n", source)))
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line.strip() for line in _text(html_runs(source)).splitlines() if line.strip()]
 
 
 # -- plain text ---------------------------------------------------------------
@@ -109,7 +107,7 @@ def _html_text(source: str) -> list[str]:
 
 def plain_text(markdown: str) -> str:
     """`markdown` as plain text: no markers, tables aligned by display width, code indented."""
-    root = SyntaxTreeNode(parse_markdown(markdown))
+    root = tree(markdown)
     return "\n".join(_blocks(root.children, gap=True)).rstrip()
 
 
@@ -129,17 +127,18 @@ def _blocks(nodes: list[SyntaxTreeNode], gap: bool) -> list[str]:
 def _block(node: SyntaxTreeNode) -> list[str]:
     kind = node.type
     if kind in ("paragraph", "heading"):
-        return _inline(node.children[0]).split("\n") if node.children else []
+        return _text(runs(node)).split("\n")
     if kind in ("fence", "code_block"):
         return [CODE_INDENT + line if line else "" for line in node.content.rstrip("\n").split("\n")]
     if kind in ("bullet_list", "ordered_list"):
         return _list(node)
     if kind == "table":
-        return _table(node)
+        cells, aligns = table(node)
+        return table_lines([[_text(cell).replace("\n", " ") for cell in row] for row in cells], aligns, rule="-")
     if kind == "blockquote":
         return ["> " + line if line else ">" for line in _blocks(node.children, gap=True)]
     if kind == "html_block":
-        return _html_text(node.content)
+        return _html_lines(node.content)
     if kind == "hr":
         return ["-" * 20]
     if kind == "footnote":
@@ -165,53 +164,10 @@ def _indented(marker: str, body: list[str]) -> list[str]:
     return [(marker if i == 0 else pad) + line if line else "" for i, line in enumerate(body)]
 
 
-def _table(node: SyntaxTreeNode) -> list[str]:
-    rows: list[list[str]] = []
-    aligns: list[str] = []
-    for section in node.children:  # thead, tbody
-        for row in section.children:
-            rows.append([_inline(cell.children[0]).replace("\n", " ") if cell.children else "" for cell in row.children])
-            if not aligns:
-                aligns = [str(cell.attrs.get("style", "")) for cell in row.children]
-    columns = max(len(row) for row in rows)
-    rows = [row + [""] * (columns - len(row)) for row in rows]
-    widths = [max(width(row[i]) for row in rows) for i in range(columns)]
-
-    def line(cells: list[str]) -> str:
-        padded = [_aligned(cell, widths[i], aligns[i] if i < len(aligns) else "") for i, cell in enumerate(cells)]
-        return "  ".join(padded).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return [line(rows[0]), rule, *(line(row) for row in rows[1:])]
-
-
-def _aligned(cell: str, columns: int, style: str) -> str:
-    if "right" in style:
-        return rjust(cell, columns)
-    if "center" in style:
-        return center(cell, columns)
-    return ljust(cell, columns)
-
-
-def _inline(node: SyntaxTreeNode) -> str:
-    """An inline node's text: markers dropped, links as "text (URL)", images as their alt text."""
-    parts: list[str] = []
-    for child in node.children:
-        kind = child.type
-        if kind in ("text", "code_inline"):
-            parts.append(child.content)
-        elif kind in ("softbreak", "hardbreak"):
-            parts.append("\n")
-        elif kind == "html_inline":
-            parts.append("\n" if _LINE_BREAK_TAG.fullmatch(child.content) else "")
-        elif kind == "link":
-            label, href = _inline(child), str(child.attrs.get("href", ""))
-            shown = href.removeprefix("mailto:")
-            parts.append(label if not href or label == shown else f"{label} ({href})")
-        elif kind == "image":
-            parts.append(_image_text(_inline(child), str(child.attrs.get("src", ""))))
-        elif kind == "footnote_ref":
-            parts.append(f"[{child.meta['id'] + 1}]")
-        else:
-            parts.append(_inline(child))  # strong, em, s and anything unforeseen: their text
+def _text(found: list[dict]) -> str:
+    """Runs as words: a link's URL after its text, unless the text is the URL."""
+    parts = []
+    for url, group in itertools.groupby(found, key=lambda run: run.get("url")):
+        label = plain(list(group))
+        parts.append(label if not url or label == url.removeprefix("mailto:") else f"{label} ({url})")
     return "".join(parts)
