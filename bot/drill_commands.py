@@ -64,7 +64,7 @@ def _linked_answer(ctx: CommandContext, delivery_id: int) -> Reply:
     under the group's answer, where the points count."""
     delivery = ctx.store.deliveries.delivery(delivery_id)
     question = ctx.store.bank.question(delivery["question_id"]) if delivery else None
-    posted = delivery is not None and delivery["answer_message_id"] not in (None, "posting")
+    posted = delivery is not None and ctx.store.deliveries.answer_is_posted(delivery)
     if ctx.chat.kind != "private" or not posted or question is None:
         return ctx.say("stale_link")
     body = text(ctx.language, "answer", question=question["question"], answer=question["answer"])

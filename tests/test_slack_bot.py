@@ -99,8 +99,12 @@ def shown_text(message: dict) -> str:
 
 
 @asynccontextmanager
-async def running_slack(tmp_path, **env: str):
-    """The bot in Slack HTTP mode on a free port, on a fresh database, with the clock fixed at NOW."""
+async def running_slack(tmp_path, notes: str | None = None, **env: str):
+    """The bot in Slack HTTP mode on a free port, on a fresh database, with the clock fixed at NOW; on
+    `notes` as its only notes file when given, else on the project's own notes."""
+    if notes is not None:
+        (tmp_path / "notes.md").write_text(notes, encoding="utf-8")
+        env["DRILL_CONTENT"] = str(tmp_path / "notes.md")
     fake = FakeSlackAPI(enforce_limits=False)
     await fake.start()
     fake.set_user("U0ADMIN", "chief", is_admin=True)
@@ -388,8 +392,7 @@ def bold_texts(blocks: list[dict]) -> set[str]:
 @pytest.fixture
 async def korean_slack(tmp_path):
     """The bot in Slack HTTP mode whose only note has a Korean bold word and a table."""
-    (tmp_path / "notes.md").write_text(KOREAN_NOTES, encoding="utf-8")
-    async with running_slack(tmp_path, DRILL_CONTENT=str(tmp_path / "notes.md")) as running:
+    async with running_slack(tmp_path, KOREAN_NOTES) as running:
         yield running
 
 
@@ -421,8 +424,7 @@ LONG_NOTES = "## 롤링 업데이트는 어떻게 진행되나요?\n\n" + "\n\n"
 @pytest.fixture
 async def long_slack(tmp_path):
     """The bot in Slack HTTP mode whose only note has an answer longer than one message may hold."""
-    (tmp_path / "notes.md").write_text(LONG_NOTES, encoding="utf-8")
-    async with running_slack(tmp_path, DRILL_CONTENT=str(tmp_path / "notes.md")) as running:
+    async with running_slack(tmp_path, LONG_NOTES) as running:
         yield running
 
 

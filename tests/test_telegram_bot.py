@@ -43,12 +43,17 @@ def tap(chat_id: int, user_id: int, data: str, message: dict, query_id: str) -> 
 
 
 @asynccontextmanager
-async def running_telegram(tmp_path, **env: str):
-    """The bot polling a fake Bot API server, on a fresh database, with the clock fixed at NOW."""
+async def running_telegram(tmp_path, notes: str | None = None):
+    """The bot polling a fake Bot API server, on a fresh database, with the clock fixed at NOW; on `notes`
+    as its only notes file when given, else on the project's own notes."""
+    content = {}
+    if notes is not None:
+        (tmp_path / "notes.md").write_text(notes, encoding="utf-8")
+        content["DRILL_CONTENT"] = str(tmp_path / "notes.md")
     fake = FakeTelegramAPI(enforce_limits=False)
     await fake.start()
     env = {"DRILL_DB": str(tmp_path / "drill.db"), "TELEGRAM_BOT_TOKEN": fake.token,
-           "TELEGRAM_API_BASE_URL": fake.base_url, **env}
+           "TELEGRAM_API_BASE_URL": fake.base_url, **content}
     app = build_app(load_settings(env), NOW)
     async with AsyncExitStack() as stack:
         senders = (await open_platforms(app, lambda: NOW, stack, listen=True)).senders
@@ -316,8 +321,7 @@ kubectl rollout undo deploy/web
 
 
 async def test_a_group_answer_with_code_links_to_a_private_copy_with_its_code_formatted(tmp_path):
-    (tmp_path / "notes.md").write_text(CODE_NOTES, encoding="utf-8")
-    async with running_telegram(tmp_path, DRILL_CONTENT=str(tmp_path / "notes.md")) as (fake, app, senders):
+    async with running_telegram(tmp_path, CODE_NOTES) as (fake, app, senders):
         fake.set_chat_member(GROUP, 42, "administrator")
         await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
         await app.delivery(senders, lambda: NOW).sweep(NOW)

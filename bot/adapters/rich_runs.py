@@ -196,9 +196,12 @@ def table(node: SyntaxTreeNode) -> tuple[list[list[list[dict]]], list[str]]:
     rows = [row for section in node.children for row in section.children]
     columns = len(rows[0].children)
     cells = [([runs(cell) for cell in row.children] + [[]] * columns)[:columns] for row in rows]
-    aligns = [re.sub(r".*text-align:(\w+).*", r"\1", str(cell.attrs.get("style", ""))) or "left"
-              for cell in rows[0].children]
-    return cells, aligns
+    return cells, [_align(cell) for cell in rows[0].children]
+
+
+def _align(cell: SyntaxTreeNode) -> str:
+    match = re.search(r"text-align:(\w+)", str(cell.attrs.get("style", "")))
+    return match.group(1) if match else "left"
 
 
 def width(text: str) -> int:

@@ -23,7 +23,6 @@ TABLE_MAX_ROWS = 100  # the table block's documented limits; Slack also takes on
 TABLE_MAX_COLUMNS = 20
 ELLIPSIS = "…"
 _LISTS = ("bullet_list", "ordered_list")
-_DIVIDER = {"type": "divider"}
 
 
 def _section(found: list[dict]) -> dict:
@@ -91,7 +90,7 @@ class _Pieces:
             if code := _code(node):
                 self.pieces.append({"type": "rich_text_preformatted", "elements": [text_run(code)]})
         elif kind == "hr":
-            self.pieces.append(_DIVIDER)
+            self.pieces.append({"type": "divider"})
         elif kind == "table":
             cells, aligns = table(node)
             self.pieces.append({"type": "grid", "rows": cells, "align": aligns})
@@ -101,7 +100,7 @@ class _Pieces:
         elif kind in _LISTS:
             self.list(node, depth)
         elif kind == "footnote_block":
-            self.pieces.append(_DIVIDER)
+            self.pieces.append({"type": "divider"})
             for number, note in enumerate(node.children, 1):
                 text = [run for child in note.children for run in (_inline(child) or [])]
                 self.pieces.append(_section([text_run(f"[{number}] "), *text]))
@@ -254,9 +253,9 @@ def answer_messages(markdown: str, *, reserve: int = 0, max_blocks: int = SLACK_
 def answer_blocks(markdown: str, *, max_blocks: int = SLACK_MAX_BLOCKS, reserve: int = 0) -> list[dict]:
     """Markdown as the blocks of one message, `reserve` of `max_blocks` left free: what does not fit is
     left out, and the last block kept ends with "…" to say so (a table or divider gives way to the mark)."""
-    messages = answer_messages(markdown, max_blocks=max_blocks - reserve) if max_blocks > reserve else None
-    if messages is None:
+    if max_blocks <= reserve:
         raise ValueError(f"max_blocks={max_blocks} with reserve={reserve} leaves no room for the answer")
+    messages = answer_messages(markdown, max_blocks=max_blocks - reserve)
     if len(messages) < 2:
         return messages[0] if messages else []
     blocks = messages[0]

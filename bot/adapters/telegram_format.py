@@ -99,8 +99,10 @@ def _table(node: SyntaxTreeNode, spoiler: bool) -> str:
 def _pre(code: str, info: str, spoiler: bool) -> str:
     """A code block as <pre><code class="language-x">, or as plain text under a spoiler."""
     code = code.rstrip("\n")
-    if not code.strip() or spoiler:
-        return escape(code) if code.strip() else ""
+    if not code.strip():
+        return ""
+    if spoiler:
+        return escape(code)
     language = (info.split() or [""])[0]
     attribute = f' class="language-{language}"' if _LANGUAGE.fullmatch(language) else ""
     return f"<pre><code{attribute}>{escape(code)}</code></pre>"

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from bot.store.rows import Delivery
 from bot.store.connection import StorePart
 
+_POSTING = "posting"  # answer_message_id while a tap is posting a group's answer
+
 
 class DeliveryStore(StorePart):
     """Claims, marks and the drill days they make; where a group answer was posted."""
@@ -59,9 +61,13 @@ class DeliveryStore(StorePart):
 
     def claim_answer_post(self, delivery_id: int) -> bool:
         """Reserve posting a group's answer to a delivery; False when it was posted (or is being posted)."""
-        cursor = self.db.execute("update deliveries set answer_message_id = 'posting' where id = ?"
-                                 " and answer_message_id is null", [delivery_id])
+        cursor = self.db.execute("update deliveries set answer_message_id = ? where id = ?"
+                                 " and answer_message_id is null", [_POSTING, delivery_id])
         return cursor.rowcount == 1
+
+    def answer_is_posted(self, delivery: Delivery) -> bool:
+        """Whether a group has seen the delivery's answer (posted, not still being posted)."""
+        return delivery["answer_message_id"] not in (None, _POSTING)
 
     def set_answer_message(self, delivery_id: int, message_id: str | None) -> None:
         """Where the group's answer was posted (None: the post failed, a later tap may try again)."""
