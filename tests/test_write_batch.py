@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.store import Store
+from bot.store import Store, open_database
+from bot.store.connection import connect, write_transaction
 from bot.store.write_batch import WriteBatch
 
 
@@ -107,3 +108,38 @@ async def test_a_batch_waits_for_another_connections_write_lock_off_the_loop(sto
     assert await pending == 70
     assert marks(tmp_path / "drill.db") == [7]
     threads.pool.shutdown()
+
+
+def test_a_write_transaction_holds_the_write_lock_from_its_first_read(tmp_path):
+    # A deferred transaction that reads, then writes after another connection committed, fails at once
+    # ("database is locked", its snapshot stale; a Telegram group's move did under load). Taking the lock
+    # at BEGIN lets no other write in between, so the transaction's own write cannot fail that way.
+    open_database(tmp_path / "drill.db").close()
+    mine, other = connect(tmp_path / "drill.db"), connect(tmp_path / "drill.db")
+    other.conn.execute("PRAGMA busy_timeout = 0")
+    with write_transaction(mine):
+        assert mine.execute("select count(*) from members").fetchone() == (0,)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("insert into members (key, name) values ('telegram:2', 'Bo')")
+        other.conn.rollback()
+        mine.execute("insert into members (key, name) values ('telegram:1', 'Ann')")
+    other.execute("insert into members (key, name) values ('telegram:2', 'Bo')")
+    other.conn.commit()
+    assert [row[0] for row in mine.execute("select key from members order by key")] == ["telegram:1", "telegram:2"]
+    mine.close(), other.close()
+
+
+def test_a_write_transaction_rolls_back_on_an_error_and_nests_as_a_savepoint(tmp_path):
+    db = open_database(tmp_path / "drill.db")
+    with pytest.raises(ZeroDivisionError):
+        with write_transaction(db):
+            db.execute("insert into members (key, name) values ('telegram:1', 'Ann')")
+            1 / 0
+    with write_transaction(db):
+        db.execute("insert into members (key, name) values ('telegram:2', 'Bo')")
+        with pytest.raises(ZeroDivisionError):
+            with write_transaction(db):
+                db.execute("insert into members (key, name) values ('telegram:3', 'Cy')")
+                1 / 0
+    assert [row[0] for row in db.execute("select key from members")] == ["telegram:2"]
+    db.close()

@@ -2,7 +2,7 @@
 
 The store is split by concern: `bank` (the questions), `chats` (chats, schedules and members),
 `deliveries` (the daily claims and sends) and `grades` (grades, boards' points and FSRS cards). Every
-multi-row change runs inside `db.atomic()`; rows come back as the typed dicts of `bot.store.rows`.
+multi-row change runs inside `write_transaction` (BEGIN IMMEDIATE); rows come back as the typed dicts of `bot.store.rows`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from bot.core.content import Question as ParsedQuestion
 from bot.core.content import question_id as id_of
 from bot.core.notes_text import clean_question
 from bot.store.rows import Question
-from bot.store.connection import Connections, StorePart
+from bot.store.connection import Connections, StorePart, write_transaction
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class BankStore(StorePart):
         table = self.db["questions"]
         stored = {row["id"]: row for row in table.rows}
         added = updated = retired = unchanged = 0
-        with self.db.atomic():
+        with write_transaction(self.db):
             for position, question in enumerate(questions):
                 fields = {
                     "question": question.question,

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from bot.store.rows import Chat
-from bot.store.connection import StorePart
+from bot.store.connection import StorePart, write_transaction
 
 
 class ChatStore(StorePart):
@@ -77,7 +77,7 @@ class ChatStore(StorePart):
         two merge: every drill day of both is kept, and on a day both were sent, the grades join the new
         id's delivery (a member who graded both keeps the new id's grade).
         """
-        with self.db.atomic():
+        with write_transaction(self.db):
             if not self.db.execute("select 1 from deliveries where chat = ?", [new_key]).fetchone():
                 # Nothing under the new id worth keeping: the old row, which holds the history, takes its key.
                 self.db.execute("delete from chats where key = ?", [new_key])

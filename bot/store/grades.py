@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bot.core.practice import CardState
 from bot.store.rows import Grade
-from bot.store.connection import StorePart
+from bot.store.connection import StorePart, write_transaction
 
 
 class GradeStore(StorePart):
@@ -44,7 +44,7 @@ class GradeStore(StorePart):
     def record_daily_grade(self, delivery_id: int, member_key: str, question_id: str, grade: str, points: int,
                            on_time: bool, card_before: str | None, card: CardState, now: datetime) -> None:
         """Store (or change) a member's grade of a daily question and their card, in one transaction."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute(
                 "insert into grades (delivery_id, member, grade, points, on_time, card_before, graded_at)"
                 " values (?, ?, ?, ?, ?, ?, ?) on conflict(delivery_id, member) do update set grade = excluded.grade,"

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from bot.store.connection import write_transaction
+
 T = TypeVar("T")
 
 
@@ -82,12 +84,5 @@ class WriteBatch:
 
     @staticmethod
     def _transaction(db: Database, works: list[Callable[[], Any]]) -> list:
-        # IMMEDIATE takes the write lock up front: a read inside can never go stale before the writes.
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            results = [work() for work in works]
-            db.conn.execute("COMMIT")
-        except BaseException:
-            db.rollback()
-            raise
-        return results
+        with write_transaction(db):
+            return [work() for work in works]
