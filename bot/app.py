@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from bot.bank import Bank, load_bank
+from bot.bank import Bank, LiveNotes
 from bot.config import Settings
 from bot.delivery import DailyDelivery, Sender
 from bot.core.schedule import Defaults
@@ -18,6 +19,7 @@ from bot.drill import Drill
 from bot.store import Store, SyncReport
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # Threads that run the store's queries for the event loop: one may wait for another process's write
 # lock while the other goes on reading. More threads measured slower in the fan-out benchmark (their
 # writes meet in SQLite's busy handler, which sleeps); see the README's Performance section.
@@ -37,6 +39,7 @@ class App:
     drill: Drill
     bank: Bank
     sync: SyncReport
+    notes: LiveNotes
     store_threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store"))
 
@@ -44,6 +47,24 @@ class App:
         """Run store work (an engine call, a query) in a store thread: the event loop never waits on SQLite."""
         return await asyncio.get_running_loop().run_in_executor(
             self.store_threads, functools.partial(work, *args, **kwargs))
+
+    async def refresh_notes(self, now: datetime) -> SyncReport | None:
+        """Follow the notes: when a file changed, read it again (off the store threads) and sync the bank,
+        so new questions join the current cycle, changed ones update and removed ones retire. A file
+        that fails to read keeps its last good reading; its error is logged once, until it changes.
+        Returns the sync, or None when nothing changed."""
+        if not await asyncio.to_thread(self.notes.changed):
+            return None
+        bank = await asyncio.to_thread(self.notes.read)
+        for error in set(bank.errors) - set(self.bank.errors):
+            log.warning("notes: %s (its last good reading stands)", error)
+        if not bank.questions:
+            self.bank = bank
+            return None  # syncing nothing would retire every question
+        self.sync = await self.run(self.store.bank.sync_bank, list(bank.questions), now)
+        self.bank = bank
+        log.info("notes changed: %s", self.sync)
+        return self.sync
 
     def delivery(self, senders: dict[str, Sender], clock) -> DailyDelivery:
         """The daily delivery over these platforms' senders."""
@@ -62,10 +83,11 @@ def build_app(settings: Settings, now: datetime) -> App:
 
     A notes file that cannot be read stops the start: syncing without it would retire its questions.
     """
-    bank = load_bank(settings.content_paths, settings.image_base_url)
+    notes = LiveNotes(settings.content_paths, settings.image_base_url)
+    bank = notes.read()
     if bank.errors or not bank.questions:
         raise StartupError("; ".join(bank.errors) or "no questions found in the notes")
     store = Store.open(settings.db_path)
     sync = store.bank.sync_bank(list(bank.questions), now)
     drill = Drill(store, Defaults(settings.default_schedule, settings.default_language, settings.catch_up))
-    return App(settings=settings, store=store, drill=drill, bank=bank, sync=sync)
+    return App(settings=settings, store=store, drill=drill, bank=bank, sync=sync, notes=notes)

@@ -30,7 +30,8 @@ async def run_platforms(app: App, clock: Callable[[], datetime]) -> int:
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(stop_signal, stop.set)
-        scheduler = start_scheduler(delivery, tick_seconds=app.settings.sweep_every.total_seconds())
+        scheduler = start_scheduler(delivery, tick_seconds=app.settings.sweep_every.total_seconds(),
+                                    refresh_notes=lambda: app.refresh_notes(clock()))
         log.info("running on %s", ", ".join(sorted(senders)))
         await stop.wait()
         log.info("stopping: finishing the sends in flight")
