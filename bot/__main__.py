@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = content_commands.add_parser("show", help="print the questions matching a text, id or topic")
     show.add_argument("query")
 
+    status = commands.add_parser("status", help="chats, deliveries, the last sweep and the notes of the bot "
+                                                "using this database, and whether it is healthy")
+    status.add_argument("--json", action="store_true", help="print one JSON object instead")
+    status.add_argument("--check", action="store_true",
+                        help="only the health: exit 0 when healthy, 1 when the scheduler is stuck (a container's check)")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     backup = db_commands.add_parser("backup", help="a consistent copy of the database, safe while the bot runs")
@@ -56,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             bank = load_bank(args.paths or settings.content_paths, settings.image_base_url)
             return content_report.check(bank, sys.stdout, sys.stderr, as_json=args.json)
         return content_report.show(load_bank(settings.content_paths, settings.image_base_url), args.query, sys.stdout)
+    if command == "status":
+        return _status(settings, as_json=args.json, check=args.check)
     if command == "db":
         from bot.store import backup_database
 
@@ -63,6 +71,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backed up {settings.db_path} to {args.path}")
         return 0
     return _run_with_app(command, args, settings)
+
+
+def _status(settings: Settings, *, as_json: bool, check: bool) -> int:
+    import json
+
+    from bot.scheduler import utc_now
+    from bot.status import bot_status, status_text
+    from bot.store import Store
+
+    store = Store.open(settings.db_path)
+    try:
+        status = bot_status(store, settings, utc_now())
+    finally:
+        store.close()
+    if check:
+        print(status["health"])
+    elif as_json:
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+    else:
+        print(status_text(status))
+    return 0 if status["healthy"] or not check else 1
 
 
 def _run_with_app(command: str, args: argparse.Namespace, settings: Settings) -> int:

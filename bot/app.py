@@ -40,6 +40,7 @@ class App:
     bank: Bank
     sync: SyncReport
     notes: LiveNotes
+    synced_at: datetime
     store_threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store"))
 
@@ -58,19 +59,26 @@ class App:
         bank = await asyncio.to_thread(self.notes.read)
         for error in set(bank.errors) - set(self.bank.errors):
             log.warning("notes: %s (its last good reading stands)", error)
-        if not bank.questions:
-            self.bank = bank
-            return None  # syncing nothing would retire every question
-        self.sync = await self.run(self.store.bank.sync_bank, list(bank.questions), now)
+        synced = None
+        if bank.questions:  # syncing nothing would retire every question
+            synced = self.sync = await self.run(self.store.bank.sync_bank, list(bank.questions), now)
+            self.synced_at = now
+            log.info("notes changed: %s", synced)
         self.bank = bank
-        log.info("notes changed: %s", self.sync)
-        return self.sync
+        await self.run(self.record_notes)
+        return synced
+
+    def record_notes(self) -> None:
+        """The last notes sync and the notes' current problems, for `status` (any process)."""
+        self.store.runtime.put("notes", {
+            "synced_at": self.synced_at.isoformat(), "added": self.sync.added, "updated": self.sync.updated,
+            "retired": self.sync.retired, "warnings": len(self.bank.warnings), "errors": list(self.bank.errors)})
 
     def delivery(self, senders: dict[str, Sender], clock) -> DailyDelivery:
         """The daily delivery over these platforms' senders."""
         return DailyDelivery(self.store, self.drill, senders, catch_up=self.settings.catch_up,
                              lease=self.settings.claim_lease, max_concurrent=self.settings.max_concurrent_sends,
-                             clock=clock, run=self.run)
+                             clock=clock, run=self.run, before_tick=lambda: self.refresh_notes(clock()))
 
     def close(self) -> None:
         """Finish the store threads' work, then close every connection."""
@@ -90,4 +98,6 @@ def build_app(settings: Settings, now: datetime) -> App:
     store = Store.open(settings.db_path)
     sync = store.bank.sync_bank(list(bank.questions), now)
     drill = Drill(store, Defaults(settings.default_schedule, settings.default_language, settings.catch_up))
-    return App(settings=settings, store=store, drill=drill, bank=bank, sync=sync, notes=notes)
+    app = App(settings=settings, store=store, drill=drill, bank=bank, sync=sync, notes=notes, synced_at=now)
+    app.record_notes()
+    return app

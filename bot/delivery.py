@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -79,8 +80,10 @@ class DailyDelivery:
     def __init__(self, store: Store, drill: Drill, senders: Mapping[str, Sender], *,
                  catch_up: timedelta, lease: timedelta, max_concurrent: int = 16,
                  clock: Callable[[], datetime] | None = None,
-                 run: Callable[..., Awaitable[Any]] = run_inline):
+                 run: Callable[..., Awaitable[Any]] = run_inline,
+                 before_tick: Callable[[], Awaitable[Any]] | None = None):
         self.store = store
+        self.before_tick = before_tick  # the app's: pick up changed notes, so the tick's sweep asks from them
         self._run = run
         self._writes = WriteBatch(lambda: store.db, run)
         self.drill = drill
@@ -133,15 +136,26 @@ class DailyDelivery:
         return report
 
     async def tick(self) -> None:
-        """The scheduler's job: one sweep at the current time; errors are logged, never raised."""
+        """The scheduler's job: `before_tick`, then one sweep at the current time, recorded once complete;
+        errors are logged, never raised."""
         if self._stopping:
             return
         tick = asyncio.current_task()
         self._ticks.add(tick)
         try:
-            report = await self.sweep(self.clock())
+            if self.before_tick is not None:
+                try:
+                    await self.before_tick()
+                except Exception:
+                    log.exception("the work before the sweep failed; the sweep goes on")
+            started, timer = self.clock(), time.perf_counter()
+            report = await self.sweep(started)
             if report.sent or report.failed or report.retried:
                 log.info("sweep: %s", report)
+            # A completed sweep is what /healthz and `status --check` look for.
+            await self._run(self.store.runtime.put, "last_sweep", {
+                "started_at": started.isoformat(), "finished_at": self.clock().isoformat(),
+                "seconds": round(time.perf_counter() - timer, 3), "sent": report.sent, "failed": report.failed})
         except Exception:
             log.exception("delivery sweep failed; the next tick retries")
         finally:

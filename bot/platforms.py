@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.app import App
 from bot.delivery import Sender
+from bot.status import bot_status
 from bot.web import WebServer
 
 
@@ -28,7 +29,11 @@ async def open_platforms(app: App, clock: Callable[[], datetime], stack: AsyncEx
     that no request arrives at a platform that is shutting down.
     """
     settings = app.settings
-    server = WebServer(settings.port) if listen and settings.needs_http_server else None
+
+    async def health() -> dict:
+        return await app.run(bot_status, app.store, settings, clock())
+
+    server = WebServer(settings.port, health) if listen and settings.needs_http_server else None
     senders: dict[str, Sender] = {}
     after_listening: list[Callable[[], Awaitable[None]]] = []
     if settings.telegram is not None:
@@ -51,6 +56,8 @@ async def open_platforms(app: App, clock: Callable[[], datetime], stack: AsyncEx
         if listen:
             await slack.start_slack(slack_adapter, server)
         senders["slack"] = slack_adapter
+    if listen:  # the scheduler starts next: /healthz gives its first sweep three intervals from here
+        await app.run(app.store.runtime.put, "started", {"at": clock().isoformat(), "platforms": sorted(senders)})
     if server is not None:
         await server.start()
         stack.push_async_callback(server.stop)

@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 async def run_platforms(app: App, clock: Callable[[], datetime]) -> int:
     """Serve every configured platform until SIGTERM or SIGINT, then stop gracefully."""
+    # Handled from the start: a SIGTERM while the platforms connect stops the bot cleanly once they have.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stop.set)
     async with AsyncExitStack() as stack:
         senders = (await open_platforms(app, clock, stack, listen=True)).senders
         if not senders:
@@ -26,12 +31,7 @@ async def run_platforms(app: App, clock: Callable[[], datetime]) -> int:
                   "or use `python -m bot chat` for the terminal chat", file=sys.stderr)
             return 2
         delivery = app.delivery(senders, clock)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for stop_signal in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(stop_signal, stop.set)
-        scheduler = start_scheduler(delivery, tick_seconds=app.settings.sweep_every.total_seconds(),
-                                    refresh_notes=lambda: app.refresh_notes(clock()))
+        scheduler = start_scheduler(delivery, tick_seconds=app.settings.sweep_every.total_seconds())
         log.info("running on %s", ", ".join(sorted(senders)))
         await stop.wait()
         log.info("stopping: finishing the sends in flight")

@@ -1,10 +1,7 @@
-"""The APScheduler side: one job that follows the notes and sweeps for due chats every minute, plus a sweep
-at start-up."""
+"""The APScheduler side: one job that sweeps for due chats every minute, plus a sweep at start-up."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,7 +10,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.delivery import DailyDelivery
 
 TICK_SECONDS = 60
-log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -21,11 +17,9 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def start_scheduler(delivery: DailyDelivery, tick_seconds: float = TICK_SECONDS, run_now: bool = True,
-                    refresh_notes: Callable[[], Awaitable] | None = None) -> AsyncIOScheduler:
+def start_scheduler(delivery: DailyDelivery, tick_seconds: float = TICK_SECONDS, run_now: bool = True) -> AsyncIOScheduler:
     """Start ticking: the first sweep runs right away (catch-up after downtime), then every minute;
-    `run_now=False` when the caller has just swept itself. Before each sweep `refresh_notes` (the
-    app's) picks up changed notes, so that the sweep already asks from them.
+    `run_now=False` when the caller has just swept itself.
 
     One instance at a time, missed ticks coalesced into one, and a tick up to five minutes late
     (a busy event loop, a suspended laptop) still runs rather than being skipped.
@@ -33,16 +27,8 @@ def start_scheduler(delivery: DailyDelivery, tick_seconds: float = TICK_SECONDS,
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
     # Without next_run_time the first run is one interval away; None would add the job paused.
     first_run = {"next_run_time": datetime.now(timezone.utc)} if run_now else {}
-    async def tick() -> None:
-        if refresh_notes is not None:
-            try:
-                await refresh_notes()
-            except Exception:
-                log.exception("reading the changed notes failed; the bank stays as it was")
-        await delivery.tick()
-
     scheduler.add_job(
-        tick,
+        delivery.tick,
         IntervalTrigger(seconds=tick_seconds, timezone=timezone.utc),
         id="daily-delivery",
         max_instances=1,

@@ -13,17 +13,19 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Health = Callable[[], Awaitable[dict]]  # the bot's status, with "healthy" true or false
 
 
 class WebServer:
     """An aiohttp server on one port; routes are added first, then it starts."""
 
-    def __init__(self, port: int, host: str = "0.0.0.0"):
+    def __init__(self, port: int, health: Health, host: str = "0.0.0.0"):
         self.host = host
         self.requested_port = port
         self.port: int | None = None
+        self.health = health
         self.application = web.Application(client_max_size=1024 * 1024)
-        self.application.router.add_get("/healthz", _healthz)
+        self.application.router.add_get("/healthz", self._healthz)
         self._runner: web.AppRunner | None = None
 
     def add_post(self, path: str, handler: Handler) -> None:
@@ -45,7 +47,8 @@ class WebServer:
             await self._runner.cleanup()
             self._runner = None
 
-
-async def _healthz(request: web.Request) -> web.Response:
-    """A liveness probe for the host."""
-    return web.Response(text="ok")
+    async def _healthz(self, request: web.Request) -> web.Response:
+        """The host's health check: the bot's status as JSON, 503 when its scheduler is wedged, so that
+        the host restarts it."""
+        status = await self.health()
+        return web.json_response(status, status=200 if status["healthy"] else 503)

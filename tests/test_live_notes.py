@@ -83,12 +83,12 @@ async def test_a_file_emptied_or_not_utf8_keeps_its_questions_and_is_logged_once
         app.close()
 
 
-async def test_the_scheduler_reads_changed_notes_before_its_sweep(tmp_path, now):
+async def test_the_scheduler_tick_reads_changed_notes_before_its_sweep(tmp_path, now):
     app, folder = notes_app(tmp_path, now)
     delivery = app.delivery({}, lambda: now)
     write(folder / "b.md", ETCD + SERVICE)  # while the bot runs, before its next tick
     executed = asyncio.Event()
-    scheduler = start_scheduler(delivery, tick_seconds=3600, refresh_notes=lambda: app.refresh_notes(now))
+    scheduler = start_scheduler(delivery, tick_seconds=3600)
     scheduler.add_listener(lambda event: executed.set(), EVENT_JOB_EXECUTED)
     try:
         await asyncio.wait_for(executed.wait(), 10)

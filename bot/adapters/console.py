@@ -132,7 +132,7 @@ async def run_console(app: App, clock: Callable[[], datetime], stdin: TextIO = s
     console.show([Reply(text(console.language, "console_welcome"))])
     console.show(await app.run(console.subscribe_if_new))
     await delivery.sweep(clock())  # catch up on a question that fell due while the chat was closed
-    scheduler = start_scheduler(delivery, run_now=False, refresh_notes=lambda: app.refresh_notes(clock()))
+    scheduler = start_scheduler(delivery, run_now=False)
     queue: asyncio.Queue = asyncio.Queue()
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):

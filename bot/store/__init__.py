@@ -1,8 +1,9 @@
 """The SQLite store (sqlite-utils): one file holds everything the bot must not lose.
 
 The store is split by concern: `bank` (the questions), `chats` (chats, schedules and members),
-`deliveries` (the daily claims and sends) and `grades` (grades, boards' points and FSRS cards). Every
-multi-row change runs inside `write_transaction` (BEGIN IMMEDIATE); rows come back as the typed dicts of `bot.store.rows`.
+`deliveries` (the daily claims and sends), `grades` (grades, boards' points and FSRS cards) and
+`runtime` (what the running bot last did). Every multi-row change runs inside `write_transaction`
+(BEGIN IMMEDIATE); rows come back as the typed dicts of `bot.store.rows`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.store.connection import Connections, backup_database, connect, open_dat
 from bot.store.deliveries import DeliveryStore
 from bot.store.grades import GradeStore
 from bot.store.rows import Chat, ChatStatus, Delivery, DeliveryStatus, Grade, Question
+from bot.store.runtime import RuntimeStore
 
 __all__ = ["Store", "SyncReport", "open_database", "connect", "backup_database", "Chat", "ChatStatus",
            "Delivery", "DeliveryStatus", "Grade", "Question"]
@@ -31,6 +33,7 @@ class Store:
         self.chats = ChatStore(self._connections)
         self.deliveries = DeliveryStore(self._connections)
         self.grades = GradeStore(self._connections)
+        self.runtime = RuntimeStore(self._connections)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:

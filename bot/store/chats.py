@@ -46,6 +46,11 @@ class ChatStore(StorePart):
         """Mark a chat active, stopped (by its members) or inactive (the platform refused, with the reason)."""
         self.db["chats"].update(key, {"status": status, "reason": reason, "updated_at": now.isoformat()})
 
+    def counts(self) -> list[tuple[str, str, str, int]]:
+        """(platform, status, reason, chats) for every combination there is: what `status` shows."""
+        return self.db.execute("select platform, status, coalesce(reason, ''), count(*) from chats"
+                               " group by 1, 2, 3 order by 1, 2, 3").fetchall()
+
     def active_chats(self) -> list[Chat]:
         """Every chat that receives the daily question."""
         return list(self.db.query("select * from chats where status = 'active' order by key"))

@@ -41,6 +41,11 @@ class DeliveryStore(StorePart):
         """A permanent send error: the day is recorded as failed, with the reason."""
         self.db.execute("update deliveries set status = 'failed', error = ? where id = ?", [error[:500], delivery_id])
 
+    def counts_since(self, since: datetime) -> dict[str, int]:
+        """Deliveries claimed since `since`, by status (claimed, sent, empty, failed)."""
+        return dict(self.db.execute("select status, count(*) from deliveries where claimed_at >= ?"
+                                    " group by status", [since.isoformat()]).fetchall())
+
     def stale_claims(self, older_than: datetime) -> list[Delivery]:
         """Claims never marked sent whose lease ran out (the sender crashed or stopped mid-send)."""
         return list(self.db.query(

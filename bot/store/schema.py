@@ -194,3 +194,10 @@ def m003_leaderboards(db: Database) -> None:
 def m004_deliveries_by_day(db: Database) -> None:
     """The due sweep asks, every tick, which chats already have a delivery for a date."""
     db.execute("create index deliveries_day on deliveries(local_date, chat)")
+
+
+@migrations()
+def m005_runtime(db: Database) -> None:
+    """What the running bot last did (its start, its last sweep, its last notes sync), as JSON by name:
+    `status` and /healthz read it from any process."""
+    db.execute("create table runtime (key text primary key, value text not null)")
