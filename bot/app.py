@@ -15,6 +15,7 @@ from bot.bank import Bank, LiveNotes
 from bot.config import Settings
 from bot.delivery import DailyDelivery, Sender
 from bot.core.schedule import Defaults
+from bot.git_notes import NotesRepository
 from bot.drill import Drill
 from bot.store import Store, SyncReport
 
@@ -41,6 +42,7 @@ class App:
     sync: SyncReport
     notes: LiveNotes
     synced_at: datetime
+    repository: NotesRepository | None = None  # when the notes come from a git repository
     store_threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store"))
 
@@ -53,8 +55,14 @@ class App:
         """Follow the notes: when a file changed, read it again (off the store threads) and sync the bank,
         so new questions join the current cycle, changed ones update and removed ones retire. A file
         that fails to read keeps its last good reading; its error is logged once, until it changes.
+        With a git source, the repository is pulled first when a pull is due.
         Returns the sync, or None when nothing changed."""
+        pulled = self.repository is not None and self.repository.due(now)
+        if pulled:
+            await asyncio.to_thread(self.repository.pull, now)
         if not await asyncio.to_thread(self.notes.changed):
+            if pulled:
+                await self.run(self.record_notes)
             return None
         bank = await asyncio.to_thread(self.notes.read)
         for error in set(bank.errors) - set(self.bank.errors):
@@ -72,7 +80,8 @@ class App:
         """The last notes sync and the notes' current problems, for `status` (any process)."""
         self.store.runtime.put("notes", {
             "synced_at": self.synced_at.isoformat(), "added": self.sync.added, "updated": self.sync.updated,
-            "retired": self.sync.retired, "warnings": len(self.bank.warnings), "errors": list(self.bank.errors)})
+            "retired": self.sync.retired, "warnings": len(self.bank.warnings), "errors": list(self.bank.errors),
+            **({"git": self.repository.state()} if self.repository else {})})
 
     def delivery(self, senders: dict[str, Sender], clock) -> DailyDelivery:
         """The daily delivery over these platforms' senders."""
@@ -91,6 +100,12 @@ def build_app(settings: Settings, now: datetime) -> App:
 
     A notes file that cannot be read stops the start: syncing without it would retire its questions.
     """
+    repository = None
+    if settings.git is not None:
+        repository = NotesRepository(settings.git)
+        repository.pull(now)
+        if repository.clone.commit() is None:
+            raise StartupError(f"cannot clone the notes repository: {repository.error}")
     notes = LiveNotes(settings.content_paths, settings.image_base_url)
     bank = notes.read()
     if bank.errors or not bank.questions:
@@ -98,6 +113,7 @@ def build_app(settings: Settings, now: datetime) -> App:
     store = Store.open(settings.db_path)
     sync = store.bank.sync_bank(list(bank.questions), now)
     drill = Drill(store, Defaults(settings.default_schedule, settings.default_language, settings.catch_up))
-    app = App(settings=settings, store=store, drill=drill, bank=bank, sync=sync, notes=notes, synced_at=now)
+    app = App(settings=settings, store=store, drill=drill, bank=bank, sync=sync, notes=notes, synced_at=now,
+              repository=repository)
     app.record_notes()
     return app

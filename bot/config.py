@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,6 +60,24 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class GitSource:
+    """Notes kept in a git repository: where, which branch and folder, how often to pull, and the
+    credentials of a private one (from the environment only)."""
+
+    url: str
+    branch: str
+    subfolder: str
+    pull_every: timedelta
+    checkout: Path  # the bot's own clone, in its data folder
+    username: str | None = None
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def notes_path(self) -> Path:
+        return self.checkout / self.subfolder if self.subfolder else self.checkout
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot needs to start, already validated."""
 
@@ -81,6 +99,7 @@ class Settings:
     telegram_pacing: TelegramPacing = TelegramPacing()
     slack_pacing: SlackPacing = SlackPacing()
     image_base_url: str | None = None  # where the content folders are served: relative images resolve there
+    git: GitSource | None = None  # notes from a git repository: content_paths is then its checkout
 
     @property
     def needs_http_server(self) -> bool:
@@ -113,6 +132,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     language = reader.get("schedule.language", str, "ko")
     if language not in LANGUAGES:
         raise ConfigError(f"{config_file}: schedule.language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    git = _git_source(reader, env, db_path)
+    if git is not None:
+        content_paths = (git.notes_path,)
     image_base_url = reader.get("content.image_base_url", str, "").strip() or None
     if image_base_url and not image_base_url.startswith(("https://", "http://")):
         raise ConfigError(f"{config_file}: content.image_base_url must start with https:// or http://")
@@ -132,6 +154,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         claim_lease=timedelta(seconds=lease),
         max_concurrent_sends=concurrency,
         sweep_every=timedelta(seconds=sweep_seconds),
+        git=git,
         console_chat_id=reader.get("console.chat_id", str, "local"),
         console_member_id=reader.get("console.member_id", str, "me"),
         console_member_name=reader.get("console.member_name", str, "me"),
@@ -240,3 +263,21 @@ def _slack(env: Mapping[str, str]) -> SlackSettings | None:
         signing_secret=signing_secret,
         api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
     )
+
+
+def _git_source(reader: _Reader, env: Mapping[str, str], db_path: Path) -> GitSource | None:
+    """`[content] git = URL` (with `branch`, `subfolder`, `pull_every_minutes`); DRILL_GIT_TOKEN (and
+    DRILL_GIT_USERNAME, default "oauth2") for a private repository over HTTPS."""
+    url = reader.get("content.git", str, "").strip()
+    if not url:
+        return None
+    if "@" in url.split("://", 1)[-1].split("/", 1)[0]:
+        raise ConfigError(f"{reader.file}: content.git must not hold credentials; set DRILL_GIT_TOKEN instead")
+    subfolder = reader.get("content.subfolder", str, "").strip().strip("/")
+    if ".." in Path(subfolder).parts:
+        raise ConfigError(f"{reader.file}: content.subfolder must stay inside the repository")
+    minutes = reader.number("content.pull_every_minutes", 10, low=1, high=24 * 60)
+    token = env.get("DRILL_GIT_TOKEN") or None
+    return GitSource(url=url, branch=reader.get("content.branch", str, "main").strip() or "main",
+                     subfolder=subfolder, pull_every=timedelta(minutes=minutes), checkout=db_path.parent / "notes-git",
+                     username=(env.get("DRILL_GIT_USERNAME") or "oauth2") if token else None, token=token)

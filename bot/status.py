@@ -72,5 +72,9 @@ def status_text(status: dict) -> str:
                  f"{notes.get('warnings', 0)} warnings")
     lines += [f"  {topic}: {n}" for topic, n in topics.items()]
     lines += [f"  error: {error}" for error in notes.get("errors", [])]
+    if git := notes.get("git"):
+        lines.append(f"Git: {git['url']} {git['branch']}{'/' + git['subfolder'] if git['subfolder'] else ''} "
+                     f"at {(git['commit'] or 'none')[:12]}, last pull {git['pulled_at'] or 'never'}"
+                     + (f", last error: {git['error']}" if git["error"] else ""))
     lines.append(f"Health: {status['health']}")
     return "\n".join(lines)
