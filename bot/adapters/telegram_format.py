@@ -21,6 +21,7 @@ Layout choices, for a phone screen:
 
 from __future__ import annotations
 
+import functools
 import html as htmllib
 import itertools
 import re
@@ -289,4 +290,10 @@ def _choose_cut(fitting: list[tuple[int, int, int]], limit: int) -> int:
 
 def render_messages(markdown: str, limit: int = TELEGRAM_LIMIT, *, as_spoiler: bool = False) -> list[str]:
     """Markdown as Telegram messages: rendered, optionally under spoilers, split; empty markdown gives []."""
-    return split_html(to_telegram_html(markdown, as_spoiler=as_spoiler), limit)
+    return list(_rendered(markdown, limit, as_spoiler))
+
+
+@functools.lru_cache(maxsize=2048)
+def _rendered(markdown: str, limit: int, as_spoiler: bool) -> tuple[str, ...]:
+    # The morning fan-out sends the day's few texts to thousands of chats: each is rendered once.
+    return tuple(split_html(to_telegram_html(markdown, as_spoiler=as_spoiler), limit))
