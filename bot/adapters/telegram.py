@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from telegram import (
-    BotCommand, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User,
+    BotCommand, Chat, Update, User,
 )
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
@@ -62,10 +62,11 @@ def member_ref(user: User, is_admin: bool = False) -> MemberRef:
     return MemberRef(f"{PLATFORM}:{user.id}", user.full_name, is_admin)
 
 
-def keyboard(reply: Reply, link: InlineKeyboardButton | None = None) -> InlineKeyboardMarkup | None:
-    """A reply's buttons as one row of inline buttons, and a link button in a row of its own."""
-    rows = [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in reply.buttons], [link] if link else []]
-    return InlineKeyboardMarkup([row for row in rows if row]) if any(rows) else None
+def keyboard(reply: Reply, link: dict | None = None) -> dict | None:
+    """A reply's buttons as one row of inline buttons, and a link button ({"text", "url"}) in a row of its
+    own: the Bot API's InlineKeyboardMarkup, as the JSON it is sent as."""
+    rows = [[{"text": b.label, "callback_data": b.payload} for b in reply.buttons], [link] if link else []]
+    return {"inline_keyboard": [row for row in rows if row]} if any(rows) else None
 
 
 class TelegramAdapter:
@@ -142,7 +143,7 @@ class TelegramAdapter:
         if reply.delivery_id is not None and "<code" in to_telegram_html(reply.text):
             url = f"https://t.me/{context.bot.username}?start={answer_link_payload(reply.delivery_id)}"
             language = (await self.app.run(self.app.store.chats.chat, ref.key))["language"]
-            link = InlineKeyboardButton(text(language, "with_code"), url=url)
+            link = {"text": text(language, "with_code"), "url": url}
         sent = None
         try:
             sent = await self._send(chat.id, reply, reply_to=query.message.message_id, as_spoiler=True, link=link)
@@ -203,7 +204,7 @@ class TelegramAdapter:
         return message_id
 
     async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None, as_spoiler: bool = False,
-                    broadcast: bool = False, link: InlineKeyboardButton | None = None) -> str | None:
+                    broadcast: bool = False, link: dict | None = None) -> str | None:
         """Render a reply (split at 4096 characters) and send it; buttons go with the last part. Returns
         the last message's id.
 
@@ -219,7 +220,7 @@ class TelegramAdapter:
                         } if reply_to is not None and index == 0 else {}
             answer = await self.application.bot.do_api_request(
                 "sendMessage", api_kwargs={"chat_id": chat_id, "text": part, "parse_mode": ParseMode.HTML,
-                                           **({"reply_markup": markup.to_dict()} if markup else {}), **replying},
+                                           **({"reply_markup": markup} if markup else {}), **replying},
                 rate_limit_args=BROADCAST if broadcast else None)
             sent = str(answer["message_id"])
         return sent
