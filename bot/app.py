@@ -9,15 +9,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.bank import Bank, LiveNotes
 from bot.config import Settings
 from bot.delivery import DailyDelivery, Sender
 from bot.core.schedule import Defaults
-from bot.git_notes import NotesRepository
 from bot.drill import Drill
 from bot.store import Store, SyncReport
+
+if TYPE_CHECKING:
+    from bot.git_notes import NotesRepository
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -102,6 +104,8 @@ def build_app(settings: Settings, now: datetime) -> App:
     """
     repository = None
     if settings.git is not None:
+        from bot.git_notes import NotesRepository  # dulwich takes a tenth of a second to import: only when used
+
         repository = NotesRepository(settings.git)
         repository.pull(now)
         if repository.clone.commit() is None:
