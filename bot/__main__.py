@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.bank import load_bank
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,14 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.command == "run" else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     command = args.command or ("run" if settings.telegram or settings.slack else "chat")
+    configure_logging(settings, logging.INFO if command == "run" else logging.WARNING)
     if command == "content":
         from bot import content_report
 

@@ -100,6 +100,7 @@ class Settings:
     slack_pacing: SlackPacing = SlackPacing()
     image_base_url: str | None = None  # where the content folders are served: relative images resolve there
     git: GitSource | None = None  # notes from a git repository: content_paths is then its checkout
+    log_format: str = "text"  # or "json": one JSON object per line, for log collectors
 
     @property
     def needs_http_server(self) -> bool:
@@ -155,6 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_concurrent_sends=concurrency,
         sweep_every=timedelta(seconds=sweep_seconds),
         git=git,
+        log_format=_log_format(env),
         console_chat_id=reader.get("console.chat_id", str, "local"),
         console_member_id=reader.get("console.member_id", str, "me"),
         console_member_name=reader.get("console.member_name", str, "me"),
@@ -281,3 +283,10 @@ def _git_source(reader: _Reader, env: Mapping[str, str], db_path: Path) -> GitSo
     return GitSource(url=url, branch=reader.get("content.branch", str, "main").strip() or "main",
                      subfolder=subfolder, pull_every=timedelta(minutes=minutes), checkout=db_path.parent / "notes-git",
                      username=(env.get("DRILL_GIT_USERNAME") or "oauth2") if token else None, token=token)
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    value = env.get("LOG_FORMAT", "text").strip().lower() or "text"
+    if value not in ("text", "json"):
+        raise ConfigError(f"environment: LOG_FORMAT must be text or json, not {value!r}")
+    return value

@@ -228,12 +228,13 @@ class DailyDelivery:
             await self._writes.do(self._refused, delivery_id, chat["key"], error.reason, now)
             report.failed += 1
             report.deactivated += 1
-            log.warning("chat %s deactivated: %s", chat["key"], error.reason)
+            log.warning("chat deactivated: %s", error.reason, extra={"chat": chat["key"], "delivery": delivery_id})
             return
         except Exception as error:  # transient: the claim stays and is retried after the lease
             report.failed += 1
             report.errors.append(f"{chat['key']}: {error!r}")
-            log.warning("send to %s failed, will retry after the lease: %r", chat["key"], error)
+            log.warning("send failed, retried after the lease: %r", error,
+                        extra={"chat": chat["key"], "delivery": delivery_id})
             return
         await self._writes.do(self.store.deliveries.mark_sent, delivery_id, message_id, now)
         if replies and replies[-1].kind == "question":

@@ -256,7 +256,8 @@ class SlackAdapter:
                                           blocks=message_blocks(shown.question, shown.footer))
         except SlackApiError as error:
             # The count is a courtesy; the grade is already stored.
-            log.warning("could not update the answered count of delivery %s: %s", delivery_id, error)
+            log.warning("could not update the answered count: %s", error,
+                        extra={"chat": shown.chat_key, "delivery": delivery_id})
 
     async def _is_workspace_admin(self, user_id: str) -> bool:
         try:

@@ -63,7 +63,7 @@ class TelegramPacer(BaseRateLimiter[str]):
                 if attempt == self.max_retries:
                     raise
                 wait = _seconds(flood.retry_after) + 0.1
-                log.info("Telegram asked to wait %.1f s (chat %s); retrying", wait, chat_id)
+                log.info("Telegram asked to wait %.1f s; retrying", wait, extra={"chat": f"telegram:{chat_id}"})
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
