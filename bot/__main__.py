@@ -67,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     if command == "db":
         from bot.store import backup_database
 
-        backup_database(settings.db_path, args.path)
-        print(f"backed up {settings.db_path} to {args.path}")
+        from bot.terminal_progress import progress_bar
+
+        with progress_bar("backing up", "pages", sys.stdout) as update:
+            pages = backup_database(settings.db_path, args.path, update)
+        print(f"backed up {settings.db_path} to {args.path} ({pages:,} pages)")
         return 0
     return _run_with_app(command, args, settings)
 

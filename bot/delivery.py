@@ -62,6 +62,8 @@ class SweepReport:
     retried: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    total: int = 0  # chats (and stale claims) this sweep takes on
+    done: int = 0  # of them, finished: what a progress bar shows while the sweep runs
 
 
 async def run_inline(work: Callable[..., Any], *args, **kwargs) -> Any:
@@ -125,14 +127,17 @@ class DailyDelivery:
         days = parse_days(chat["days"]) if chat["days"] else frozenset()
         return due_drill_days(Schedule(parse_time(chat["at"]), chat["zone"], days), now, self.catch_up)
 
-    async def sweep(self, now: datetime, every_active: bool = False) -> SweepReport:
-        """Deliver every due chat's question (and retry stale claims); returns what happened."""
-        report = SweepReport()
+    async def sweep(self, now: datetime, every_active: bool = False,
+                    report: SweepReport | None = None) -> SweepReport:
+        """Deliver every due chat's question (and retry stale claims); returns what happened, filled in
+        as it happens into `report` when the caller passes one to watch."""
+        report = report or SweepReport()
         due = await self._run(self.due, now, every_active)
         stale = await self._run(self.store.deliveries.stale_claims, now - self.lease)
         jobs = [self._deliver_new(chat, day, now, report) for chat, day in due]
         jobs += [self._retry(claim, now, report) for claim in stale]
-        await asyncio.gather(*(self._track(job) for job in jobs))
+        report.total = len(jobs)
+        await asyncio.gather(*(self._track(job, report) for job in jobs))
         return report
 
     async def tick(self) -> None:
@@ -172,13 +177,14 @@ class DailyDelivery:
             await asyncio.gather(*self._in_flight, *others, return_exceptions=True)
             others = self._ticks - {asyncio.current_task()}
 
-    async def _track(self, job) -> None:
+    async def _track(self, job, report: SweepReport) -> None:
         task = asyncio.ensure_future(job)
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
         # Shielded: cancelling a sweep (the scheduler shutting down) must not cut a send off between
         # the request and its mark, which would send it again after the lease. stop() waits for it.
         await asyncio.shield(task)
+        report.done += 1
 
     async def _deliver_new(self, chat: dict, day: date, now: datetime, report: SweepReport) -> None:
         async with self._limit:

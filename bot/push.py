@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from contextlib import AsyncExitStack
 from datetime import datetime
 
 from bot.adapters.console import ConsoleChat
 from bot.app import App
+from bot.delivery import SweepReport
 from bot.platforms import open_platforms
+from bot.terminal_progress import progress_bar
+
+PROGRESS_EVERY = 0.2  # seconds between redraws of the progress bar
 
 
 async def push(app: App, now: datetime, *, dry_run: bool = False, every_active: bool = False) -> int:
@@ -26,7 +31,14 @@ async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: 
             print(f"{chat['key']} {day.isoformat()}: {await app.run(_next_question_text, app, chat)}")
         print(f"dry run: {len(due)} chat(s) due, nothing sent")
         return 0
-    report = await delivery.sweep(now, every_active=every_active)
+    report = SweepReport()
+    sweep = asyncio.ensure_future(delivery.sweep(now, every_active=every_active, report=report))
+    with progress_bar("pushing", "chats", sys.stdout) as update:
+        while not sweep.done():
+            update(report.done, report.total, report.failed)
+            await asyncio.wait({sweep}, timeout=PROGRESS_EVERY)
+        update(report.done, report.total, report.failed)
+    report = sweep.result()
     print(f"sent {report.sent}, notices {report.empty}, failed {report.failed} "
           f"(deactivated {report.deactivated}), retried {report.retried}")
     for error in report.errors:

@@ -1,5 +1,6 @@
 """`python -m bot push`: one sweep from the command line, once per chat and day."""
 
+import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -23,7 +24,7 @@ def test_push_all_delivers_today_once_and_dry_run_sends_nothing(tmp_path):
 
     first = run_bot(db, "push", "--all", env=settings)
     assert first.returncode == 0, first.stderr
-    assert "sent 1," in first.stdout
+    assert first.stdout.splitlines()[-1].startswith("sent 1,")  # piped: no progress bar, one summary line
     second = run_bot(db, "push", "--all", env=settings)
     assert "sent 0," in second.stdout  # once per day, whatever the flag
 
@@ -48,5 +49,6 @@ def test_db_backup_copies_every_grade(tmp_path):
     copy = tmp_path / "backup" / "copy.db"
     result = run_bot(db, "db", "backup", str(copy))
     assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"backed up .+ to .+copy\.db \([0-9,]+ pages\)\n", result.stdout)
     with sqlite3.connect(copy) as restored:
         assert restored.execute("select count(*) from cards").fetchone()[0] == 1
