@@ -3,42 +3,80 @@
 The morning fan-out would otherwise take every slot the platform allows and leave a member who taps
 Show answer waiting behind thousands of daily questions; so requests made for a person (foreground)
 always get the next free slot before the broadcast (background) does.
+
+A platform counts a send when it arrives, somewhere between our request and its answer, and arrivals
+jitter (a busy event loop on either side, the network). So a window counts each send from its answer (or
+from its failure), and a send still in flight as inside every window: the platform's count can then never
+exceed ours, however late a timer fires or a request arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
+from contextlib import asynccontextmanager
 
 WINDOW = 1.0  # seconds: the span a platform counts its per-second limit over
+CATCH_UP = 0.02  # seconds of slots a late timer may still use: a busy loop otherwise loses them for good
+
+
+class _Sends:
+    """The sends to one destination: how many are in flight, and when the finished ones were answered."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.answered: deque[float] = deque()
+        self.finished = asyncio.Event()  # set at every answer, for whoever waits on a full window
+
+    def free_at(self, now: float, limit: int, span: float) -> float:
+        """When one more send fits `limit` in any `span`; infinity while `limit` are in flight."""
+        while self.answered and self.answered[0] <= now - span:
+            self.answered.popleft()
+        over = self.in_flight + len(self.answered) - limit  # answers that must leave the window first
+        if over < 0:
+            return now
+        return self.answered[over] + span if over < len(self.answered) else math.inf
+
+    def finish(self, now: float) -> None:
+        self.in_flight -= 1
+        self.answered.append(now)
+        self.finished.set()
 
 
 class SlotPacer:
-    """Sends evenly spaced below `per_second`, and never more than `per_second` less the headroom in any
-    one-second window, however late a timer fires; waiting foreground requests are served first.
+    """Sends evenly spaced below `per_second`, and never more than that in any one-second window; waiting
+    foreground requests are served first. `headroom` (a fraction of the limit left unused) is a margin for
+    a platform that counts a little differently than it documents."""
 
-    The platform counts a send when it arrives, and arrivals jitter (the event loop, the network): the
-    `headroom` (a fraction of the limit left unused, 2% by default: 20 ms of a one-second window) keeps
-    such jitter from ever making a window the platform counts hold one send too many."""
-
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic, headroom: float = 0.02):
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic, headroom: float = 0.01):
         rate = per_second * (1 - headroom)
         self.interval = 1.0 / rate
         self.per_window = max(1, int(rate))  # sends in any window of WINDOW seconds
         self.clock = clock
         self._free_at = 0.0
-        self._granted: deque[float] = deque()  # when the sends of the last window were let go
+        self._sends = _Sends()
         self._waiting: tuple[deque[asyncio.Future], deque[asyncio.Future]] = (deque(), deque())
         self._timer: asyncio.TimerHandle | None = None
 
-    async def acquire(self, foreground: bool = True) -> None:
-        """Return when this request may be sent."""
+    @asynccontextmanager
+    async def slot(self, foreground: bool = True) -> AsyncIterator[None]:
+        """Send inside this block; the send counts until its answer, which ends the block."""
+        await self._acquire(foreground)
+        try:
+            yield
+        finally:
+            # A cancelled request counts from now: whether it reached the platform is unknown.
+            self._sends.finish(self.clock())
+            self._arm()
+
+    async def _acquire(self, foreground: bool) -> None:
         now = self.clock()
-        if self._free_at <= now and self._window_free_at(now) <= now and not any(self._waiting):
+        if self._free_at <= now and self._sends.free_at(now, self.per_window, WINDOW) <= now and not any(self._waiting):
             self._free_at = now + self.interval  # idle: the next slot is one interval from now
-            self._granted.append(now)
+            self._sends.in_flight += 1
             return
         future = asyncio.get_running_loop().create_future()
         self._waiting[0 if foreground else 1].append(future)
@@ -47,37 +85,30 @@ class SlotPacer:
             await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
-                self._arm()  # the slot it was given goes to the next in line
+                self._sends.finish(self.clock())  # given a slot it will not use: the next in line may
+                self._arm()
             raise
-
-    def _window_free_at(self, now: float) -> float:
-        """When the one-second window has room for one more send."""
-        while self._granted and self._granted[0] <= now - WINDOW:
-            self._granted.popleft()
-        return self._granted[0] + WINDOW if len(self._granted) >= self.per_window else now
-
-    def _take_on_grid(self, now: float) -> None:
-        # A timer that fired a little late keeps the slots on their grid (the rate holds), but at
-        # most one slot is caught up, so lateness never turns into a burst; the window caps it anyway.
-        self._free_at = max(self._free_at, now - self.interval) + self.interval
-        self._granted.append(now)
 
     def _arm(self) -> None:
         if self._timer is None and any(self._waiting):
             now = self.clock()
-            delay = max(0.0, self._free_at - now, self._window_free_at(now) - now)
-            self._timer = asyncio.get_running_loop().call_later(delay, self._release)
+            at = max(self._free_at, self._sends.free_at(now, self.per_window, WINDOW))
+            if at < math.inf:  # else the next answer arms it
+                self._timer = asyncio.get_running_loop().call_later(max(0.0, at - now), self._release)
 
     def _release(self) -> None:
         self._timer = None
         now = self.clock()
-        if self._free_at <= now and self._window_free_at(now) <= now:
+        if self._free_at <= now and self._sends.free_at(now, self.per_window, WINDOW) <= now:
             for queue in self._waiting:
                 while queue:
                     future = queue.popleft()
                     if not future.cancelled():
                         future.set_result(None)
-                        self._take_on_grid(now)
+                        # A late timer keeps the slots on their grid, catching up at most CATCH_UP
+                        # of them: lateness never turns into a burst, and the window caps it anyway.
+                        self._free_at = max(self._free_at, now - max(self.interval, CATCH_UP)) + self.interval
+                        self._sends.in_flight += 1  # taken now, so the next check counts it
                         break
                 else:
                     continue
@@ -92,26 +123,32 @@ class WindowLimit:
         self.count = count
         self.seconds = seconds
         self.clock = clock
-        self._sent: defaultdict[Hashable, deque[float]] = defaultdict(deque)
+        self._sends: defaultdict[Hashable, _Sends] = defaultdict(_Sends)
         self._acquired = 0
 
-    async def acquire(self, key: Hashable) -> None:
-        """Return when a send to `key` fits the window; it is counted from now."""
+    @asynccontextmanager
+    async def slot(self, key: Hashable) -> AsyncIterator[None]:
+        """Send to `key` inside this block, once it fits the window; it counts until its answer."""
         self._acquired += 1
         if self._acquired % 4096 == 0:
             self.forget_idle()
-        while True:
-            now = self.clock()
-            sent = self._sent[key]
-            while sent and sent[0] <= now - self.seconds:
-                sent.popleft()
-            if len(sent) < self.count:
-                sent.append(now)
-                return
-            await asyncio.sleep(sent[0] + self.seconds - now)
+        sends = self._sends[key]
+        while (wait := sends.free_at(self.clock(), self.count, self.seconds) - self.clock()) > 0:
+            sends.finished.clear()
+            if wait < math.inf:
+                await asyncio.sleep(wait)
+            else:
+                await sends.finished.wait()
+        sends.in_flight += 1
+        try:
+            yield
+        finally:
+            sends.finish(self.clock())
 
     def forget_idle(self) -> None:
         """Drop keys with nothing left in their window, so memory does not grow with every chat ever seen."""
         now = self.clock()
-        for key in [k for k, sent in self._sent.items() if not sent or sent[-1] <= now - self.seconds]:
-            del self._sent[key]
+        idle = [key for key, sends in self._sends.items()
+                if not sends.in_flight and (not sends.answered or sends.answered[-1] <= now - self.seconds)]
+        for key in idle:
+            del self._sends[key]

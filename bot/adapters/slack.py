@@ -10,6 +10,7 @@ app every reply is an ordinary message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Callable
@@ -205,11 +206,10 @@ class SlackAdapter:
         The daily question is one message (its count is updated later); a long answer goes on in more."""
         messages = [(plain_text(reply.text), message_blocks(reply, footer))] if broadcast else reply_messages(reply)
         for fallback, blocks in messages:
-            await self.channels.acquire(channel)
-            if self.workspace is not None:
-                await self.workspace.acquire(foreground=not broadcast)
-            response = await self.client.chat_postMessage(
-                channel=channel, text=fallback, blocks=blocks, unfurl_links=False, unfurl_media=False)
+            workspace = self.workspace.slot(foreground=not broadcast) if self.workspace else contextlib.nullcontext()
+            async with self.channels.slot(channel), workspace:
+                response = await self.client.chat_postMessage(
+                    channel=channel, text=fallback, blocks=blocks, unfurl_links=False, unfurl_media=False)
         return response["ts"]
 
     async def _to_member(self, chat: ChatRef, user_id: str, reply: Reply, respond) -> None:

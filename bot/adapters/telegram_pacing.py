@@ -8,6 +8,7 @@ with `rate_limit_args=BROADCAST`; everything else answers a person and goes befo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -54,11 +55,9 @@ class TelegramPacer(BaseRateLimiter[str]):
             return await callback(*args, **kwargs)
         chat_id = _chat_id(data.get("chat_id"))
         for attempt in range(self.max_retries + 1):
-            if isinstance(chat_id, int):
-                await (self.private_chats if chat_id > 0 else self.groups).acquire(chat_id)
-            await self.overall.acquire(foreground=rate_limit_args != BROADCAST)
             try:
-                return await callback(*args, **kwargs)
+                async with self._chat_slot(chat_id), self.overall.slot(foreground=rate_limit_args != BROADCAST):
+                    return await callback(*args, **kwargs)
             except RetryAfter as flood:
                 if attempt == self.max_retries:
                     raise
@@ -66,6 +65,12 @@ class TelegramPacer(BaseRateLimiter[str]):
                 log.info("Telegram asked to wait %.1f s; retrying", wait, extra={"chat": f"telegram:{chat_id}"})
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _chat_slot(self, chat_id: int | str | None) -> contextlib.AbstractAsyncContextManager:
+        """The chat's own window, a private chat's or a group's; none for a @channel name."""
+        if not isinstance(chat_id, int):
+            return contextlib.nullcontext()
+        return (self.private_chats if chat_id > 0 else self.groups).slot(chat_id)
 
 
 def _chat_id(value: Any) -> int | str | None:
