@@ -17,7 +17,7 @@ from bot.core.messages import LANGUAGES, days_text, text
 from bot.core.practice import pick_practice_question
 from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
 from bot.core.schedule import Defaults
-from bot.standings import board_text, streak_of
+from bot.standings import board_text, streak_calendar
 from bot.store import ChatStatus, Store
 
 SCHEDULE_FIELDS = ("time", "zone", "days", "topics", "language")
@@ -104,9 +104,14 @@ def quiz(ctx: CommandContext) -> list[Reply]:
 
 
 def streak_(ctx: CommandContext) -> list[Reply]:
-    """The member's current and best streak in this chat."""
-    current = streak_of(ctx.store, ctx.row["key"], ctx.member.key)
-    return [ctx.say("streak", current=current.current, best=current.best)]
+    """The member's current and best streak in this chat, freezes held, and the picture of recent weeks."""
+    today = sched.local_date(ctx.now, ctx.row["zone"] or ctx.defaults.schedule.zone)
+    calendar = streak_calendar(ctx.store, ctx.row["key"], ctx.member.key, today, ctx.language)
+    current = calendar.streak
+    lines = [text(ctx.language, "streak", current=current.current, best=current.best, freezes=current.freezes)]
+    if current.last_freeze is not None:
+        lines.append(text(ctx.language, "last_freeze", day=current.last_freeze.isoformat()))
+    return [Reply("\n".join(lines), private=True, kind="streak", calendar=calendar)]
 
 
 def leaderboard_(ctx: CommandContext) -> list[Reply]:

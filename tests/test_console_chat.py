@@ -31,6 +31,13 @@ def test_a_day_in_the_console_and_the_streak_survives_a_restart(tmp_path):
     assert "Practice (docker)" in out  # plain text when piped: no bold markers
     assert "Recorded: Partly. Next review" in out
     assert "Streak: 1 days (best 1)" in out
+    # Piped, the streak calendar is characters: its title, a row per weekday with the one drill day, knew ("#").
+    lines = out.splitlines()
+    title = lines.index("Streak 1 · best 1 · freezes 0")
+    rows = lines[title + 1 : title + 8]
+    assert [row.split()[0] for row in rows] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    cells = "".join(row[4:] for row in rows)
+    assert cells.count("#") == 1 and set(cells) == {"#", ".", " "}
     assert "1. me: 3 pts, streak 1" in out
 
     second = run_chat(db, ["/streak"], settings)  # ends at end of input, not /quit

@@ -1,10 +1,11 @@
 """The drill rules end to end through the engine and the store, with the clock passed in."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from bot.core.commands import grade_payload, reveal_payload
+from bot.core.progress import Streak
 from conftest import ADMIN, MEMBER, SEOUL_GROUP
 from factories import RecordingSender, store_snapshot
 
@@ -262,3 +263,24 @@ def test_the_subscribe_reply_says_the_days_as_people_do(app):
     assert "평일 09:00" in reply and "mon" not in reply
     changed = app.drill.command(SEOUL_GROUP, ADMIN, "/schedule days mon,wed,fri", seoul(2))[0].text
     assert "매주 월·수·금 09:00" in changed
+
+
+async def test_a_missed_day_uses_a_freeze_and_a_late_grade_of_it_changes_nothing(app, drill_day):
+    ids = {}
+    for day in (3, 4, 5, 6, 9, 10, 11):  # seven drill days graded on time: a freeze is earned
+        ids[day] = await drill_day(seoul(day))
+        grade(app, MEMBER, ids[day], "knew", seoul(day, 10))
+    ids[12] = await drill_day(seoul(12))  # Thursday: not graded
+    ids[13] = await drill_day(seoul(13))  # Friday's question closes Thursday: the freeze covers it
+    late = grade(app, MEMBER, ids[12], "knew", seoul(13, 10))[0]
+    assert late.kind == "graded" and app.store.grades.grade(ids[12], MEMBER.key)["on_time"] == 0
+    grade(app, MEMBER, ids[13], "partly", seoul(13, 11))
+
+    calendar = app.drill.command(SEOUL_GROUP, MEMBER, "/streak", seoul(13, 12))[0].calendar
+    assert calendar.streak == Streak(current=8, best=8, freezes=0, last_freeze=date(2026, 11, 12))
+    shown = dict(calendar.days)
+    assert shown[date(2026, 11, 12)] == "frozen" and shown[date(2026, 11, 13)] == "partly"
+    assert date(2026, 11, 7) not in shown  # Saturday: no drill, nothing to freeze
+    board = app.drill.command(SEOUL_GROUP, MEMBER, "/leaderboard all", seoul(13, 12))[0].text
+    (line,) = [line for line in board.splitlines() if "Bo:" in line]
+    assert line == "1. Bo: 23점, 연속 8일"  # 7 x 3 + 0 (late) + 2 points; the frozen day kept the streak

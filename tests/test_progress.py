@@ -76,3 +76,57 @@ def test_hidden_members_are_left_off_but_see_themselves():
     assert [s.member for s in top] == ["a"]
     top, own = leaderboard(entries, caller="b", hidden={"b"})
     assert [s.member for s in top] == ["a"] and own.member == "b" and own.rank == 1
+
+
+# -- streak freezes --------------------------------------------------------------------------------------
+
+
+def test_a_freeze_is_earned_at_7_and_14_completed_days_and_at_most_2_are_held():
+    days = weekdays(MONDAY, 30)
+    held = [streak(days[: n + 1], days[:n]).freezes for n in (6, 7, 13, 14, 20, 21, 28)]
+    # 6 completed: none yet; 7: one; 14: two; 21 and 28 would be the third and fourth: capped at two.
+    assert held == [0, 1, 1, 2, 2, 2, 2]
+
+
+def test_a_missed_day_uses_a_held_freeze_and_the_streak_survives_without_growing():
+    days = weekdays(MONDAY, 10)
+    done = days[:7] + days[8:9]  # day 8 missed, day 10 still open
+    result = streak(days, done)
+    assert (result.current, result.best, result.freezes, result.last_freeze) == (8, 8, 0, days[7])
+    # With only 6 completed before it (no freeze yet), the same miss breaks the streak.
+    short = streak(days[1:], days[1:7] + days[8:9])
+    assert (short.current, short.freezes, short.last_freeze) == (1, 1, None)  # its 7th day earns one
+
+
+def test_two_freezes_cover_two_missed_days_and_a_third_miss_breaks_the_streak():
+    days = weekdays(MONDAY, 18)
+    done = days[:14]  # two freezes earned, then day 15, 16 and 17 missed; day 18 open
+    result = streak(days, done)
+    assert (result.current, result.best, result.freezes, result.last_freeze) == (0, 14, 0, days[15])
+    kept = streak(days[:17], done)  # only days 15 and 16 missed and closed
+    assert (kept.current, kept.freezes, kept.last_freeze) == (14, 0, days[15])
+
+
+def test_off_days_never_use_a_freeze():
+    days = weekdays(MONDAY, 12)  # Monday to Friday: two weekends in between are not drill days
+    result = streak(days, days[:11])
+    assert (result.current, result.freezes, result.last_freeze) == (11, 1, None)
+
+
+def test_no_freeze_is_spent_when_there_is_no_streak_to_keep():
+    days = weekdays(MONDAY, 11)
+    done = days[:7]  # one freeze; day 8 uses it, day 9 breaks the streak, day 10 has no streak to keep
+    result = streak(days, done)
+    assert (result.current, result.freezes, result.last_freeze) == (0, 0, days[7])
+    regained = streak(days + weekdays(days[-1] + timedelta(days=1), 8), done + weekdays(days[-1] + timedelta(days=1), 7))
+    assert regained.freezes == 1  # the 14th completed day earns the next one
+
+
+
+def test_days_up_to_the_upgrade_that_brought_freezes_keep_the_streaks_they_made():
+    days = weekdays(MONDAY, 12)
+    done = days[:7] + days[8:9] + days[10:11]  # the 8th and 10th days missed, a freeze held from the 7th
+    assert streak(days, done).last_freeze == days[7]
+    upgraded_after_the_8th = streak(days, done, freezes_after=days[7])
+    # The 8th day broke the streak, as it did before the upgrade; the freeze still held covers the 10th.
+    assert (upgraded_after_the_8th.current, upgraded_after_the_8th.last_freeze) == (2, days[9])

@@ -1,22 +1,26 @@
 """The Slack adapter end to end: the real bolt AsyncApp in HTTP mode, signed requests, the fake Web API."""
 
 import asyncio
+import io
 import json
 import time
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from PIL import Image, ImageColor
 from slack_sdk.signature import SignatureVerifier
 
+from bot.adapters.streak_calendar import FILLS, HEIGHT, WIDTH, cell_box
 from bot.app import build_app
 from bot.config import load_settings
 from bot.platforms import open_platforms
 from factories import store_snapshot
-from fakes.slack_api import FakeSlackAPI
+from fakes.slack_api import UPLOAD_URL, FakeSlackAPI
 
+UPLOAD_STEPS = ("conversations.open", "files.getUploadURLExternal", UPLOAD_URL, "files.completeUploadExternal")
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 09:00 in Seoul
 SIGNING_SECRET = "test-signing-secret"
 CHANNEL, DM = "C0TEAM", "D0ANN"
@@ -210,6 +214,17 @@ async def test_reveal_and_grades_by_two_members_update_the_answered_count(slack)
     await slack.slash("U0BO", "streak")
     streak = (await slack.fake.wait_for_call("response_url", 3))[-1].params
     assert streak["response_type"] == "ephemeral" and "1일" in streak["text"]
+    # The calendar picture goes to Bo's own DM (a file in the channel would be everyone's): files_upload_v2's
+    # three steps, in order.
+    await slack.fake.wait_for_call("files.completeUploadExternal")
+    steps = [c.method for c in slack.fake.calls if c.method in UPLOAD_STEPS]
+    assert steps == ["conversations.open", "files.getUploadURLExternal", UPLOAD_URL, "files.completeUploadExternal"]
+    (shared,) = slack.fake.shared_files
+    assert shared["channel"] == "DU0BO" and shared["filename"] == "streak.png"
+    picture = Image.open(io.BytesIO(shared["content"])).convert("RGB")
+    assert picture.size == (WIDTH, HEIGHT)
+    x0, y0, x1, y1 = cell_box(date(2026, 11, 30), date(2026, 11, 30))  # today, graded "partly" on time
+    assert picture.getpixel(((x0 + x1) // 2, (y0 + y1) // 2)) == ImageColor.getrgb(FILLS["partly"])
 
 
 async def test_a_forged_or_stale_action_gets_a_notice_and_records_nothing(slack):

@@ -67,7 +67,7 @@ async def test_reads_are_answered_and_writes_wait_off_the_loop_while_another_con
 
             fake.push_update(tap(PRIVATE, 42, knew, last_sent(fake, PRIVATE), "grade"))  # a write: it must wait
             waits = []
-            for reader, typed in zip(READERS, ["/streak", "/leaderboard", "/help", "/topics", "/schedule"]):
+            for reader, typed in zip(READERS, ["/quiz", "/leaderboard", "/help", "/topics", "/schedule"]):
                 asked = time.monotonic()
                 fake.push_update(command(reader, reader, typed, 10))
                 await fake.wait_for_call("sendMessage", len(READERS) + 4 + len(waits))

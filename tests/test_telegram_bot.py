@@ -1,12 +1,15 @@
 """The Telegram adapter end to end: the real python-telegram-bot Application, polling the fake Bot API."""
 
 import asyncio
+import io
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED
+from PIL import Image, ImageColor
 
+from bot.adapters.streak_calendar import FILLS, HEIGHT, WIDTH, cell_box
 from bot.app import build_app
 from bot.config import load_settings
 from bot.platforms import open_platforms
@@ -226,9 +229,14 @@ async def test_streak_and_leaderboard_after_two_members_grade(telegram):
     await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "s2"), "answerCallbackQuery", 2)
     await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "s3"), "answerCallbackQuery", 3)
 
-    await deliver(fake, command(GROUP, 43, "/streak", 10), "sendMessage", 4)
-    assert "연속 기록: 1일" in last_sent(fake, GROUP)["text"]
-    await deliver(fake, command(GROUP, 42, "/leaderboard week", 11), "sendMessage", 5)
+    await deliver(fake, command(GROUP, 43, "/streak", 10), "sendPhoto", 1)
+    (photo,) = fake.calls_to("sendPhoto")
+    assert "연속 기록: 1일" in photo.params["caption"] and photo.params["parse_mode"] == "HTML"
+    picture = Image.open(io.BytesIO(photo.params["photo"])).convert("RGB")
+    assert picture.size == (WIDTH, HEIGHT)
+    x0, y0, x1, y1 = cell_box(date(2026, 11, 30), date(2026, 11, 30))  # today, graded "partly" on time
+    assert picture.getpixel(((x0 + x1) // 2, (y0 + y1) // 2)) == ImageColor.getrgb(FILLS["partly"])
+    await deliver(fake, command(GROUP, 42, "/leaderboard week", 11), "sendMessage", 4)
     board = last_sent(fake, GROUP)["text"]
     assert board.index("1. Ann: 3점") < board.index("2. Bo: 2점")
 

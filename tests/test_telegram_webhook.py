@@ -62,7 +62,7 @@ async def test_a_wrong_or_missing_secret_gets_403_and_changes_nothing(webhook, h
     assert store_snapshot(app.store) == before
     # Updates start in the order they arrive: once an update let in after the refused one is
     # answered, the refused one would have been handled too, had it got in.
-    async with http.post("/hooks/telegram", json={"update_id": 3, **command(PRIVATE, 42, "/streak")},
+    async with http.post("/hooks/telegram", json={"update_id": 3, **command(PRIVATE, 42, "/help")},
                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
         assert response.status == 200
     await fake.wait_for_call("sendMessage")

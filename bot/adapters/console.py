@@ -56,6 +56,8 @@ class ConsoleChat:
             self.at_prompt = False
         for reply in replies:
             self.output.markdown(reply.text.rstrip())
+            if reply.calendar is not None:
+                self.output.calendar(reply.calendar)
             if reply.kind == "question":
                 self.reveal = next((b for b in reply.buttons if b.role == "reveal"), None)
                 self.grades = {}

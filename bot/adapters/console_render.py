@@ -19,6 +19,8 @@ from rich.markdown import Markdown
 from wcwidth import width
 
 from bot.adapters.rich_runs import html_runs, plain, runs, table, table_lines, tree
+from bot.adapters.streak_calendar import calendar_grid, calendar_text
+from bot.core.progress import StreakCalendar
 
 CODE_INDENT = "    "
 _LINE_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -39,6 +41,15 @@ class ConsoleOutput:
             self.console.print(TerminalMarkdown(text, style="dim" if dim else "none"))
         else:
             self.out.write(plain_text(text) + "\n")
+
+
+    def calendar(self, calendar: StreakCalendar) -> None:
+        """The /streak weeks: coloured cells on a terminal, characters when piped."""
+        shown = (dict(calendar.days), calendar.today, calendar.streak, calendar.language)
+        if self.console is not None:
+            self.console.print(calendar_grid(*shown))
+        else:
+            self.out.write(calendar_text(*shown) + "\n")
 
 
 class TerminalMarkdown(Markdown):

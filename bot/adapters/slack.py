@@ -26,11 +26,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.handlers import RunningHandlers
+from bot.adapters.streak_calendar import picture, title as calendar_title
 from bot.adapters.slack_format import ELLIPSIS, answer_blocks, answer_messages, plain_text
 from bot.app import App
 from bot.config import SlackSettings
 from bot.core.commands import needs_admin_check, typed_from_slash
 from bot.core.messages import text
+from bot.core.progress import StreakCalendar
 from bot.core.replies import ChatRef, MemberRef, Reply, chat_key, platform_id
 from bot.delivery import PermanentSendError
 from bot.pacing import SlotPacer, WindowLimit
@@ -144,6 +146,8 @@ class SlackAdapter:
             for fallback, blocks in reply_messages(reply):
                 await respond(text=fallback, blocks=blocks, response_type="in_channel" if for_everyone else "ephemeral",
                               replace_original=False)
+            if reply.calendar is not None:
+                await self._upload_calendar(chat, user_id, reply.calendar)
 
     async def on_button(self, ack, body: dict, respond) -> None:
         """Show answer or a grade: the reply goes to the member who pressed, nobody else."""
@@ -226,6 +230,17 @@ class SlackAdapter:
                 if refused.response.get("error") not in ("not_in_channel", "channel_not_found"):
                     raise
                 await respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    async def _upload_calendar(self, chat: ChatRef, user_id: str, calendar: StreakCalendar) -> None:
+        """/streak's picture, uploaded (files_upload_v2) into the member's own DM with the app: a file posted
+        in a channel would be everyone's to see, and Slack has no ephemeral files."""
+        if chat.kind == "private":
+            channel = platform_id(chat.key)
+        else:
+            channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
+        png = await asyncio.to_thread(picture, calendar)  # ~15 ms of drawing: off the event loop
+        await self.client.files_upload_v2(channel=channel, file=png, filename="streak.png",
+                                          title=calendar_title(calendar.streak, calendar.language))
 
     async def _show_answered_count(self, delivery_id: int) -> None:
         """The daily message shows how many have graded it, never the answer.

@@ -113,8 +113,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Unknown topic: {value}. Topics: {topics}. Example: `{p}quiz docker`",
     },
     "streak": {
-        "ko": "연속 기록: {current}일 (최고 {best}일)",
-        "en": "Streak: {current} days (best {best})",
+        "ko": "연속 기록: {current}일 (최고 {best}일)\n프리즈 {freezes}/2개: 7일 채점할 때마다 하나, 채점을 놓친 날 연속 기록을 지켜 줍니다.",
+        "en": "Streak: {current} days (best {best})\nFreezes: {freezes} of 2. You earn one every 7 drill days you grade; "
+              "one keeps your streak on a day you miss.",
+    },
+    "calendar_title": {
+        "ko": "연속 {current}일 · 최고 {best}일 · 프리즈 {freezes}개",
+        "en": "Streak {current} · best {best} · freezes {freezes}",
+    },
+    "calendar_lost": {"ko": "끊김", "en": "Broken"},
+    "calendar_frozen": {"ko": "프리즈", "en": "Frozen"},
+    "calendar_open": {"ko": "오늘", "en": "Today"},
+    "calendar_off": {"ko": "쉬는 날", "en": "No drill"},
+    "last_freeze": {
+        "ko": "마지막 프리즈: {day}",
+        "en": "Last freeze used: {day}",
     },
     "leaderboard_title": {"ko": "**순위표: {period}**", "en": "**Leaderboard: {period}**"},
     "weekly_summary": {"ko": "**지난주 결과**", "en": "**Last week's results**"},
@@ -236,6 +249,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
 
 # Weekday names, Monday first; and how a whole week or its working days read.
 WEEKDAYS = {"ko": ("월", "화", "수", "목", "금", "토", "일"), "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+MONTHS = {"ko": tuple(f"{month}월" for month in range(1, 13)),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
 _EVERY_DAY = {"ko": "매일", "en": "every day"}
 _WORKING_DAYS = {"ko": "평일", "en": "weekdays"}
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 GRADES = ("knew", "partly", "missed")
@@ -12,58 +12,100 @@ POINTS = {"knew": 3, "partly": 2, "missed": 1}
 LEADERBOARD_SIZE = 10
 
 
+FREEZE_EVERY = 7  # completed drill days that earn a streak freeze
+MAX_FREEZES = 2  # freezes a member can hold in one chat
+CALENDAR_WEEKS = 16  # weeks the /streak picture shows
+
+
 @dataclass(frozen=True)
 class Streak:
-    """A member's current and best run of completed drill days in one chat."""
+    """A member's current and best run of completed drill days in one chat, with their streak freezes."""
 
     current: int
     best: int
+    freezes: int = 0  # held now
+    last_freeze: date | None = None  # the last drill day a freeze covered
 
 
-def streak(drill_days: Sequence[date], completed: Iterable[date]) -> Streak:
-    """Streaks over a chat's drill days (any order); `completed` are the days graded on time.
+@dataclass(frozen=True)
+class StreakState:
+    """A member's streak as of the end of a closed drill day: what the days after it build on."""
 
-    The latest drill day is still open until the next one is delivered: not having graded it yet
-    does not break the streak. Days without a delivery (weekends, off days) are not drill days at all.
+    run: int = 0
+    best: int = 0
+    freezes: int = 0
+    completed: int = 0  # drill days completed, in all
+    last_freeze: date | None = None
+    through: date | None = None  # the last closed drill day counted
+    days: int = 0  # closed drill days counted: a history that changed under a stored state shows here
+
+
+def walk(state: StreakState, closed_days: Iterable[date], done: Collection[date],
+         freezes_after: date | None = None) -> Iterator[tuple[date, str, StreakState]]:
+    """Each closed drill day after `state` (oldest first) with what it did to the streak: "completed",
+    "frozen" (missed, but a held freeze kept the streak; the day adds nothing) or "lost" (missed).
+
+    A freeze is earned with every FREEZE_EVERY-th completed day while fewer than MAX_FREEZES are held,
+    and is used only when a streak is at stake: a missed day with no run to keep costs nothing. Days up
+    to `freezes_after` (the last drill day before freezes existed) keep the streaks they made then.
     """
+    for day in closed_days:
+        if day in done:
+            completed = state.completed + 1
+            earned = completed % FREEZE_EVERY == 0 and state.freezes < MAX_FREEZES
+            run = state.run + 1
+            state = replace(state, run=run, best=max(state.best, run), completed=completed,
+                            freezes=state.freezes + earned)
+            outcome = "completed"
+        elif state.run and state.freezes and (freezes_after is None or day > freezes_after):
+            state, outcome = replace(state, freezes=state.freezes - 1, last_freeze=day), "frozen"
+        else:
+            state, outcome = replace(state, run=0), "lost"
+        state = replace(state, through=day, days=state.days + 1)
+        yield day, outcome, state
+
+
+def advance(state: StreakState, closed_days: Iterable[date], done: Collection[date],
+            freezes_after: date | None = None) -> StreakState:
+    """The state after more closed drill days (oldest first, all after `state.through`)."""
+    for _, _, after in walk(state, closed_days, done, freezes_after):
+        state = after
+    return state
+
+
+def shown(state: StreakState, open_day_done: bool) -> Streak:
+    """The streak a member sees: the closed days' state, plus one when the open drill day is completed.
+    The latest drill day is open until the next one is delivered: not having graded it yet breaks nothing."""
+    current = state.run + open_day_done
+    return Streak(current, max(state.best, current), state.freezes, state.last_freeze)
+
+
+@dataclass(frozen=True)
+class StreakCalendar:
+    """A member's recent drill days in one chat and how each went, for the /streak picture: an on-time
+    grade (knew, partly, missed), "frozen", "lost", or "open" (the open day, not graded yet)."""
+
+    days: tuple[tuple[date, str], ...]
+    today: date
+    streak: Streak
+    language: str
+
+
+def calendar_days(drill_days: Sequence[date], graded: Mapping[date, str], since: date,
+                  freezes_after: date | None = None) -> dict[date, str]:
+    """How each drill day from `since` on went for a member whose on-time grades are `graded` (by day)."""
+    days = sorted(set(drill_days))
+    outcomes = {day: outcome for day, outcome, _ in walk(StreakState(), days[:-1], graded, freezes_after)}
+    shown = {day: graded.get(day) or outcomes.get(day, "open") for day in days if day >= since}
+    return shown
+
+
+def streak(drill_days: Sequence[date], completed: Iterable[date], freezes_after: date | None = None) -> Streak:
+    """Streaks over a chat's drill days (any order); `completed` are the days graded on time.
+    Days without a delivery (weekends, off days) are not drill days at all."""
     days = sorted(set(drill_days))
     done = set(completed)
-    best = run = 0
-    for day in days:
-        run = run + 1 if day in done else 0
-        best = max(best, run)
-    closed = days[:-1] if days and days[-1] not in done else days
-    current = 0
-    for day in reversed(closed):
-        if day not in done:
-            break
-        current += 1
-    return Streak(current=current, best=best)
-
-
-def current_streaks(
-    drill_days: Sequence[date], completed_by: Callable[[date, Collection[str] | None], Collection[str]],
-) -> dict[str, int]:
-    """Every member's current streak, by the rule of `streak`; members left out have none.
-
-    `completed_by(day, among)` names who completed `day` (only those in `among`, when it is not None).
-    The walk goes back from the latest drill day only while somebody's run goes on, asking each day only
-    about the members still running: it reads about as many grades as the streaks add up to, not the
-    chat's whole history.
-    """
-    days = sorted(set(drill_days))
-    if not days:
-        return {}
-    # The latest day is still open: it adds one for those who completed it and breaks nobody's run.
-    streaks = dict.fromkeys(completed_by(days[-1], None), 1)
-    running: Collection[str] | None = None
-    for day in reversed(days[:-1]):
-        running = set(completed_by(day, running))
-        if not running:
-            break
-        for member in running:
-            streaks[member] = streaks.get(member, 0) + 1
-    return streaks
+    return shown(advance(StreakState(), days[:-1], done, freezes_after), bool(days) and days[-1] in done)
 
 
 @dataclass(frozen=True)

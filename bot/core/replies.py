@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.progress import StreakCalendar
+
 
 def chat_key(platform: str, platform_id: object) -> str:
     """The store key of a chat: 'telegram:-1001', 'slack:C0TEAM', 'console:local'."""
@@ -63,3 +65,4 @@ class Reply:
     kind: str = "notice"  # notice, question, answer, board, graded (a daily grade was recorded)
     delivery_id: int | None = None
     question_id: str | None = None
+    calendar: StreakCalendar | None = None  # /streak: the picture of the member's recent weeks goes with it

@@ -92,6 +92,8 @@ class ChatStore(StorePart):
 
     def _merge_history(self, old_key: str, new_key: str) -> None:
         db = self.db
+        # Merged days change whose streak is what: the stored states are worked out again from the history.
+        db.execute("delete from streak_states where chat in (?, ?)", [old_key, new_key])
         db.execute("update or ignore deliveries set chat = ? where chat = ?", [new_key, old_key])
         # Left behind: the old id's days that the new id has too. Their grades join the new id's delivery.
         db.execute(

@@ -12,6 +12,8 @@ from sqlite_utils import Database
 
 from bot.store.schema import migrations
 
+BUSY_TIMEOUT_MS = 30_000  # how long a store thread waits for another connection's write lock
+
 
 def connect(path: Path | str) -> Database:
     """One connection to the file, set up as the bot uses it (WAL, foreign keys); no migrations."""
@@ -22,7 +24,7 @@ def connect(path: Path | str) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         # A store thread may wait this long for another process's write lock (a `push`, a backup); the
         # event loop never does: it hands its queries to the store threads (App.run).
-        db = Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+        db = Database(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False))
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Collection
+from dataclasses import asdict
 from datetime import date, datetime
 
 from bot.core.practice import CardState
+from bot.core.progress import StreakState
 from bot.store.rows import Grade
-from bot.store.connection import StorePart, write_transaction
+from bot.store.connection import BUSY_TIMEOUT_MS, StorePart, write_transaction
 
 
 class GradeStore(StorePart):
@@ -21,16 +24,55 @@ class GradeStore(StorePart):
             " where d.chat = ? and g.member = ? and g.on_time = 1", [chat_key, member_key]).fetchall()
         return {date.fromisoformat(row[0]) for row in rows}
 
-    def on_time_members(self, chat_key: str, day: date, among: Collection[str] | None = None) -> set[str]:
-        """Members who completed the chat's drill day `day` (graded it on time); only those in `among` if given."""
-        sql = ("select g.member from deliveries d join grades g on g.delivery_id = d.id"
-               " where d.chat = ? and d.local_date = ? and g.on_time = 1")
-        params = [chat_key, day.isoformat()]
-        if among is not None:
-            # One JSON parameter rather than one per member: a big chat would pass SQLite's variable limit.
-            sql += " and g.member in (select value from json_each(?))"
-            params.append(json.dumps(list(among)))
-        return {row[0] for row in self.db.execute(sql, params)}
+    def on_time_grades(self, chat_key: str, member_key: str, since: date) -> dict[date, str]:
+        """The member's on-time grades of the chat's drill days from `since` on, by day."""
+        rows = self.db.execute(
+            "select d.local_date, g.grade from grades g join deliveries d on d.id = g.delivery_id"
+            " where d.chat = ? and g.member = ? and g.on_time = 1 and d.local_date >= ?",
+            [chat_key, member_key, since.isoformat()])
+        return {date.fromisoformat(day): grade for day, grade in rows}
+
+    def completed_since(self, chat_key: str, since: date, members: Collection[str]) -> dict[str, set[date]]:
+        """member -> the chat's drill days from `since` on that they completed (graded on time)."""
+        # One JSON parameter rather than one per member: a big chat would pass SQLite's variable limit.
+        rows = self.db.execute(
+            "select g.member, d.local_date from deliveries d join grades g on g.delivery_id = d.id"
+            " where d.chat = ? and d.local_date >= ? and g.on_time = 1 and g.member in (select value from json_each(?))",
+            [chat_key, since.isoformat(), json.dumps(list(members))])
+        done: dict[str, set[date]] = {}
+        for member, day in rows:
+            done.setdefault(member, set()).add(date.fromisoformat(day))
+        return done
+
+    def streak_states(self, chat_key: str, members: Collection[str]) -> dict[str, StreakState]:
+        """The stored streak states of these members in the chat (see `put_streak_states`)."""
+        rows = self.db.execute("select member, state from streak_states where chat = ?"
+                               " and member in (select value from json_each(?))", [chat_key, json.dumps(list(members))])
+        return {member: _state(json.loads(state)) for member, state in rows}
+
+    def put_streak_states(self, chat_key: str, states: dict[str, StreakState]) -> bool:
+        """Keep members' streak states as of a closed drill day, for the next board to carry forward.
+
+        A board is a read: when another connection holds the write lock this gives up at once (False)
+        rather than wait, and the next board carries the states forward again."""
+        db = self.db
+        rows = [(chat_key, member, json.dumps(asdict(state), default=str)) for member, state in states.items()]
+        sql = ("insert into streak_states (chat, member, state) values (?, ?, ?)"
+               " on conflict (chat, member) do update set state = excluded.state")
+        if db.conn.in_transaction:  # a write transaction of ours (a weekly board in a claim): it has the lock
+            db.conn.executemany(sql, rows)
+            return True
+        db.execute("PRAGMA busy_timeout = 0")
+        try:
+            with write_transaction(db):
+                db.conn.executemany(sql, rows)
+            return True
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            return False
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def grade(self, delivery_id: int, member_key: str) -> Grade | None:
         """A member's grade for one delivery."""
@@ -87,3 +129,8 @@ class GradeStore(StorePart):
         """question id -> (due, stability) of every card the member has."""
         rows = self.db.execute("select question_id, due, stability from cards where member = ?", [member_key])
         return {qid: (datetime.fromisoformat(due), stability) for qid, due, stability in rows}
+
+
+def _state(stored: dict) -> StreakState:
+    dates = {name: date.fromisoformat(stored[name]) if stored.get(name) else None for name in ("last_freeze", "through")}
+    return StreakState(**{**stored, **dates})

@@ -4,6 +4,7 @@ check) can read it: its start, its last completed sweep, its last notes sync."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from bot.store.connection import StorePart
 
@@ -18,3 +19,8 @@ class RuntimeStore(StorePart):
     def get(self, key: str) -> dict | None:
         row = self.db.execute("select value from runtime where key = ?", [key]).fetchone()
         return json.loads(row[0]) if row else None
+
+    def freezes_after(self) -> date | None:
+        """The last drill day before streak freezes existed in this database (None: they always did)."""
+        record = self.get("streak_freezes_after")
+        return date.fromisoformat(record["day"]) if record else None

@@ -201,3 +201,22 @@ def m005_runtime(db: Database) -> None:
     """What the running bot last did (its start, its last sweep, its last notes sync), as JSON by name:
     `status` and /healthz read it from any process."""
     db.execute("create table runtime (key text primary key, value text not null)")
+
+
+@migrations()
+def m006_streak_states(db: Database) -> None:
+    """Each member's streak state as of a closed drill day (freezes make a streak depend on the whole
+    history): boards carry it forward over the days since, rather than walking every member's history."""
+    db.execute("""
+        create table streak_states (
+            chat text not null references chats(key) on update cascade on delete cascade,
+            member text not null,
+            state text not null,            -- bot.core.progress.StreakState as JSON
+            primary key (chat, member)
+        ) without rowid
+    """)
+    # Streaks of the days before this upgrade stay as they were: freezes cover only the days after.
+    db.execute("""
+        insert into runtime (key, value) select 'streak_freezes_after', json_object('day', max(local_date))
+        from deliveries having count(*) > 0
+    """)

@@ -34,6 +34,7 @@ TEAM_ID, BOT_USER_ID, BOT_ID = "T0001", "U0BOT", "B0BOT"
 TS_EPOCH = 1_700_000_000  # message timestamps count up from here; Slack's ts is "seconds.micros"
 JSON_TEXT_PARAMS = ("blocks", "attachments")  # form bodies carry these as JSON text
 RESPONSE_URL = "response_url"  # the method name its posts are recorded under
+UPLOAD_URL = "upload_url"  # the name the byte uploads of files_upload_v2 are recorded under
 CHANNEL_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 ARCHIVE_REFUSED = frozenset({"chat.postMessage", "chat.postEphemeral"})  # both document is_archived
 # https://api.slack.com/methods/chat.postMessage#rate_limiting: "1 message per second per channel,
@@ -114,7 +115,12 @@ class FakeSlackAPI:
             "chat.update": self._update,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "conversations.open": self._conversations_open,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
+        self._uploads: dict[str, dict] = {}  # file id -> what getUploadURLExternal was told, and the bytes
+        self.shared_files: list[dict] = []  # files completed into a channel: channel, title, filename, content
         self.set_user(BOT_USER_ID, "drillbot", real_name="Daily Drill")
         self._users[BOT_USER_ID]["is_bot"] = True  # users.info on the bot itself answers like Slack
 
@@ -123,6 +129,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._serve)
         app.router.add_post("/response/{hook}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._receive_upload)
         self._add_routes(app.router)
         app.router.add_route("*", "/{tail:.*}", _not_found)
         # No handler ever suspends, so a short shutdown bound only matters for idle keep-alives.
@@ -294,6 +301,17 @@ class FakeSlackAPI:
             self._answered.notify_all()
         return web.Response(text="ok")
 
+    async def _receive_upload(self, request: web.Request) -> web.Response:
+        """Step 2 of files_upload_v2: the bytes, POSTed to the URL step 1 gave (no token: the URL is the secret)."""
+        upload = self._uploads.get(request.match_info["file_id"])
+        content = await request.read()
+        status = 200 if upload is not None and len(content) == upload["length"] else 400
+        self.calls.append(Call(UPLOAD_URL, {"file_id": request.match_info["file_id"], "bytes": len(content)},
+                               self._clock(), status))
+        if status == 200:
+            upload["content"] = content
+        return web.Response(text=f"OK - {len(content)}", status=status)
+
     def _refuse_if_needed(self, method: str, params: dict) -> None:
         """Raise what Slack would answer instead: an injected fault, a gone channel, pacing."""
         channel = params.get("channel")
@@ -385,6 +403,33 @@ class FakeSlackAPI:
         if user is None:
             raise _SlackError("user_not_found")
         return {"user": json.loads(json.dumps(user))}  # a deep copy: tests may keep and compare it
+
+    def _conversations_open(self, params: dict) -> dict:
+        user = _required(params, "users", "users_list_not_supplied")
+        if user not in self._users:
+            raise _SlackError("user_not_found")
+        return {"channel": {"id": f"D{user}"}}
+
+    def _upload_url(self, params: dict) -> dict:
+        """Step 1 of files_upload_v2: a file id and where to POST its bytes."""
+        filename = _required(params, "filename", "invalid_arguments")
+        length = int(_required(params, "length", "invalid_arguments"))
+        file_id = f"F{len(self._uploads) + 1:08d}"
+        self._uploads[file_id] = {"filename": filename, "length": length, "content": None}
+        return {"file_id": file_id, "upload_url": f"{self.base_url.removesuffix('api/')}upload/{file_id}"}
+
+    def _complete_upload(self, params: dict) -> dict:
+        """Step 3: the uploaded files shared into a channel; a file whose bytes never came is refused."""
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not files or any(self._uploads.get(f.get("id"), {}).get("content") is None for f in files):
+            raise _SlackError("file_not_found")
+        channel = params.get("channel_id")
+        for f in files:
+            upload = self._uploads[f["id"]]
+            self.shared_files.append({"channel": channel, "title": f.get("title"), "filename": upload["filename"],
+                                      "content": upload["content"], "initial_comment": params.get("initial_comment")})
+        return {"files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _conversations_info(self, params: dict) -> dict:
         channel = self._channels.get(params.get("channel", ""))

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import math
+import struct
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Hashable
@@ -30,8 +31,8 @@ STRING_PARAMS = frozenset({
     "text", "caption", "parse_mode", "callback_query_id", "inline_message_id", "language_code", "url", "secret_token",
     "ip_address", "business_connection_id", "message_effect_id", "custom_title", "title", "description", "name",
 })
-SEND_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
-RATE_LIMITED_METHODS = frozenset({"sendMessage", "editMessageText"})
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"})
+RATE_LIMITED_METHODS = frozenset({"sendMessage", "sendPhoto", "editMessageText"})
 
 # (messages, per seconds), from https://core.telegram.org/bots/faq#my-bot-is-hitting-limits
 # "one message per second" in a private chat, with the short bursts the FAQ says Telegram allows.
@@ -139,6 +140,7 @@ class FakeTelegramAPI:
             "getMe": lambda params: self.bot_user,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
             "editMessageText": lambda params: self._edit(params, text=str(_required(params, "text", NO_TEXT))),
             "editMessageReplyMarkup": self._edit,
             "answerCallbackQuery": lambda params: True,
@@ -328,6 +330,23 @@ class FakeTelegramAPI:
         self._messages[chat_id, message["message_id"]] = message
         return message
 
+    def _send_photo(self, params: dict) -> dict:
+        """A photo uploaded as a file (multipart): kept as its bytes, answered with its size as a PhotoSize."""
+        chat_id = _required(params, "chat_id")
+        photo = _required(params, "photo")
+        if not isinstance(photo, bytes) or photo[:8] != b"\x89PNG\r\n\x1a\n":
+            raise _ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = struct.unpack(">II", photo[16:24])  # the PNG's IHDR chunk
+        self._last_message_id[chat_id] += 1
+        size = {"file_id": f"photo{self._last_message_id[chat_id]}", "file_unique_id": "u", "width": width,
+                "height": height, "file_size": len(photo)}
+        message = {"message_id": self._last_message_id[chat_id], "from": self.bot_user, "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": _chat_type(chat_id)}, "photo": [size]}
+        if params.get("caption"):
+            message["caption"] = str(params["caption"])
+        self._messages[chat_id, message["message_id"]] = message
+        return message
+
     def _edit(self, params: dict, **changes: Any) -> dict | bool:
         """Apply an edit to a stored message; a missing reply_markup removes the keyboard."""
         if "inline_message_id" in params:
@@ -387,7 +406,7 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         raw.update(json.loads(body) if body else {})
     else:
         form = await request.post()
-        raw.update({k: v.filename if isinstance(v, web.FileField) else v for k, v in form.items()})
+        raw.update({k: v.file.read() if isinstance(v, web.FileField) else v for k, v in form.items()})
     return {name: _decode(name, value) for name, value in raw.items()}
 
 
