@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = content_commands.add_parser("show", help="print the questions matching a text, id or topic")
     show.add_argument("query")
 
+    content_commands.add_parser("flags", help="open reports of problems with questions, for the notes' authors")
     status = commands.add_parser("status", help="chats, deliveries, the last sweep and the notes of the bot "
                                                 "using this database, and whether it is healthy")
     status.add_argument("--json", action="store_true", help="print one JSON object instead")
@@ -58,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     if command == "content":
         from bot import content_report
 
+        if args.content_command == "flags":
+            from bot.store import Store
+
+            store = Store.open(settings.db_path)
+            try:
+                return content_report.flags(store.bank.open_flags(), sys.stdout)
+            finally:
+                store.close()
         if args.content_command == "check":
             bank = load_bank(args.paths or settings.content_paths, settings.image_base_url)
             return content_report.check(bank, sys.stdout, sys.stderr, as_json=args.json)

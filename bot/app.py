@@ -86,10 +86,15 @@ class App:
             **({"git": self.repository.state()} if self.repository else {})})
 
     def delivery(self, senders: dict[str, Sender], clock) -> DailyDelivery:
-        """The daily delivery over these platforms' senders."""
+        """The daily delivery over these platforms' senders, with the reminders after each sweep."""
+        from bot.reminder_sweep import ReminderSweep  # it builds on the delivery module
+
+        reminders = ReminderSweep(self.store, self.drill, senders, max_concurrent=self.settings.max_concurrent_sends,
+                                  run=self.run)
         return DailyDelivery(self.store, self.drill, senders, catch_up=self.settings.catch_up,
                              lease=self.settings.claim_lease, max_concurrent=self.settings.max_concurrent_sends,
-                             clock=clock, run=self.run, before_tick=lambda: self.refresh_notes(clock()))
+                             clock=clock, run=self.run, before_tick=lambda: self.refresh_notes(clock()),
+                             after_sweep=reminders.sweep)
 
     def close(self) -> None:
         """Finish the store threads' work, then close every connection."""

@@ -1,4 +1,5 @@
-"""`python -m bot content check|show`: what the parser found in the notes, for people and for scripts."""
+"""`python -m bot content check|show|flags`: what the parser found in the notes, for people and for scripts,
+and what members reported about the questions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TextIO
 
 from bot.bank import Bank
 from bot.core.content import normalise_question
+from bot.core.team import FLAGS_TO_HOLD
 
 
 def check(bank: Bank, out: TextIO, err: TextIO, *, as_json: bool = False) -> int:
@@ -78,3 +80,23 @@ def _as_dict(bank: Bank) -> dict:
                   for path, (found, skipped) in _per_file(bank).items()],
         "errors": list(bank.errors),
     }
+
+
+def flags(reports: list[dict], out: TextIO) -> int:
+    """Print the open reports, one block per question (where it is in the notes, how many members, their
+    reasons), the most reported first. Always 0: reports are for reading, not a failure."""
+    by_question: dict[str, list[dict]] = {}
+    for report in reports:
+        by_question.setdefault(report["question_id"], []).append(report)
+    if not by_question:
+        out.write("no open reports\n")
+        return 0
+    for question_id, found in sorted(by_question.items(), key=lambda item: (-len(item[1]), item[1][0]["source"])):
+        first = found[0]
+        held = " (held out of the daily choice)" if len(found) >= FLAGS_TO_HOLD else ""
+        retired = " (retired)" if not first["active"] else ""
+        out.write(f"{first['source']}  {question_id}  {len(found)} report{'s' * (len(found) != 1)}{held}{retired}\n")
+        out.write(f"  {first['question']}\n")
+        for report in found:
+            out.write(f"  - {report['reason'] or '(no reason given)'}  [{report['chat']}, {report['reported_at'][:10]}]\n")
+    return 0

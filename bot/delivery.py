@@ -83,9 +83,11 @@ class DailyDelivery:
                  catch_up: timedelta, lease: timedelta, max_concurrent: int = 16,
                  clock: Callable[[], datetime] | None = None,
                  run: Callable[..., Awaitable[Any]] = run_inline,
-                 before_tick: Callable[[], Awaitable[Any]] | None = None):
+                 before_tick: Callable[[], Awaitable[Any]] | None = None,
+                 after_sweep: Callable[[datetime], Awaitable[Any]] | None = None):
         self.store = store
         self.before_tick = before_tick  # the app's: pick up changed notes, so the tick's sweep asks from them
+        self.after_sweep = after_sweep  # the app's: the reminders, which go behind the daily questions
         self._run = run
         self._writes = WriteBatch(lambda: store.db, run)
         self.drill = drill
@@ -157,6 +159,11 @@ class DailyDelivery:
             report = await self.sweep(started)
             if report.sent or report.failed or report.retried:
                 log.info("sweep: %s", report)
+            if self.after_sweep is not None:
+                try:
+                    await self.after_sweep(started)
+                except Exception:
+                    log.exception("the work after the sweep failed; the next tick tries again")
             # A completed sweep is what /healthz and `status --check` look for.
             await self._run(self.store.runtime.put, "last_sweep", {
                 "started_at": started.isoformat(), "finished_at": self.clock().isoformat(),
@@ -196,7 +203,7 @@ class DailyDelivery:
                 await self._send(chat, *claimed, now, report)
 
     def _claim(self, chat: dict, day: date, now: datetime) -> tuple[int, list[Reply]] | None:
-        question_id, cycle = self.drill.next_daily_question(chat)
+        question_id, cycle = self.drill.next_daily_question(chat, day, now)
         delivery_id = self.store.deliveries.claim_delivery(chat["key"], day, question_id, cycle, now)
         if delivery_id is None:
             return None

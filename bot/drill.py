@@ -11,18 +11,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core import schedule as sched
-from bot.core.choice import choose_daily_question
+from bot.core.choice import choose_by_team_memory, choose_daily_question
 from bot.core.commands import (
-    grade_payload, parse_action, parse_command, practice_grade_payload, reveal_payload,
+    flag_payload, grade_payload, parse_action, parse_command, practice_grade_payload, reveal_payload,
 )
 from bot.core.messages import text
 from bot.core.practice import review
 from bot.core.progress import GRADES, POINTS, Streak
 from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
 from bot.core.schedule import Defaults
-from bot.drill_commands import COMMAND_HANDLERS, CommandContext
+from bot.core.team import team_recall
+from bot.drill_commands import COMMAND_HANDLERS, CommandContext, practice_question
 from bot.standings import board_text, streak_of
 from bot.store import ChatStatus, Store
+
+
+RECENT_DAYS = 5  # the team-memory choice does not repeat a question of the last five drill days
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class Drill:
         if action.kind in ("reveal", "grade"):
             delivery = self.store.deliveries.delivery(action.delivery_id)
             question = self._active_question(delivery["question_id"]) if delivery else None
-            if delivery is None or delivery["chat"] != chat.key or question is None:
+            if delivery is None or question is None or not self._may_answer(delivery, chat, member):
                 return [Reply(text(lang, "stale_button"), private=True)]
             if action.kind == "reveal":
                 # A group sees the daily answer once, posted for all: the first tap claims the post.
@@ -77,6 +81,11 @@ class Drill:
         question = self._active_question(action.question_id)
         if question is None:
             return [Reply(text(lang, "stale_button"), private=True)]
+        if action.kind == "practice":
+            return [practice_question(lang, question, chat)]
+        if action.kind == "flag":
+            self.store.bank.flag(question, member.key, chat.key, "", now)
+            return [Reply(text(lang, "flag_thanks"), private=True)]
         if action.kind == "practice_reveal":
             return [self._answer_reply(lang, question, chat)]
         return [self._grade_practice(lang, question, member, action.grade, now)]
@@ -136,12 +145,23 @@ class Drill:
 
     # -- daily question ----------------------------------------------------
 
-    def next_daily_question(self, chat: dict) -> tuple[str | None, int]:
-        """(question id or None when nothing is eligible, cycle) for the chat's next daily question."""
+    def next_daily_question(self, chat: dict, day: date, now: datetime) -> tuple[str | None, int]:
+        """(question id or None when nothing is eligible, cycle) for the chat's daily question of `day`:
+        the first cycle asks every question once; after it (cycle 1 on) the team's memory chooses."""
         cycle, asked = self.store.deliveries.current_cycle(chat["key"])
         eligible = self.store.bank.active_question_ids(chat_topics(chat) or None)
-        choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
-        return choice if choice else (None, cycle)
+        held = self.store.bank.held_question_ids()  # reported by enough members: wait for the notes to change
+        eligible = [question_id for question_id in eligible if question_id not in held] or eligible
+        if cycle == 0:
+            choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
+            if choice is None or choice[1] == 0:
+                return choice or (None, cycle)
+        asked_ever = self.store.deliveries.asked_questions(chat["key"])
+        members, cards = self.store.grades.team_cards(chat["key"])
+        recall = team_recall(cards, members, now)
+        question_id = choose_by_team_memory(eligible, set(asked_ever), recall, asked_ever[:RECENT_DAYS],
+                                            chat["seed"], day)
+        return question_id, 1
 
     def daily_replies(self, chat_key: str, delivery_id: int) -> list[Reply]:
         """The daily question message, preceded by last week's board on the chat's first drill day of a week."""
@@ -164,6 +184,22 @@ class Drill:
                              kind="question", delivery_id=delivery_id, question_id=question["id"]))
         return replies
 
+    def reminder(self, pending: dict) -> Reply:
+        """The private nudge of a member who has not graded the open drill day (a row of
+        `ReminderStore.pending`): the streak at stake, and the day's Show answer button."""
+        lang = pending["language"]
+        current = streak_of(self.store, pending["chat"], pending["member"]).current
+        chat = pending["title"] or pending["chat"]
+        body = text(lang, "reminder_streak" if current else "reminder_open", streak=current, chat=chat)
+        button = Button(text(lang, "show_answer"), reveal_payload(pending["delivery_id"]), "reveal")
+        return Reply(body, buttons=(button,), private=True, kind="reminder", delivery_id=pending["delivery_id"])
+
+    def _may_answer(self, delivery: dict, chat: ChatRef, member: MemberRef) -> bool:
+        """A daily question is answered in its own chat, or privately from the reminder it came with."""
+        if delivery["chat"] == chat.key:
+            return True
+        return chat.kind in ("private", "console") and self.store.reminders.get(delivery["chat"], member.key) is not None
+
     # -- shared with the commands ------------------------------------------------
 
     def _enter(self, chat: ChatRef, member: MemberRef, now: datetime) -> dict:
@@ -181,6 +217,7 @@ class Drill:
         else:
             payloads = [practice_grade_payload(question["id"], grade) for grade in GRADES]
         buttons = tuple(Button(text(lang, f"grade_{grade}"), payload, grade) for grade, payload in zip(GRADES, payloads))
+        buttons += (Button(text(lang, "report_problem"), flag_payload(question["id"]), "flag"),)
         body = text(lang, "answer", question=question["question"], answer=question["answer"])
         return Reply(body, buttons=buttons, private=chat.kind == "channel", kind="answer",
                      delivery_id=delivery_id, question_id=question["id"])

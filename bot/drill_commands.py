@@ -1,4 +1,5 @@
-"""The typed commands: /start, /help, /topics, /quiz, /streak, /leaderboard, /subscribe, /schedule, /unsubscribe.
+"""The typed commands: /start, /help, /topics, /quiz, /streak, /leaderboard, /weak, /flag, /remind,
+/subscribe, /schedule, /unsubscribe.
 
 Each handler takes a CommandContext (the store, the defaults, the chat's stored row, who asked, the
 parsed command and `now`) and returns the replies. Bad arguments get one line with a correct example
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core import schedule as sched
-from bot.core.commands import Command, answer_link_delivery, practice_reveal_payload
+from bot.core.commands import Command, answer_link_delivery, practice_payload, practice_reveal_payload
 from bot.core.messages import LANGUAGES, days_text, text
 from bot.core.practice import pick_practice_question
 from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
 from bot.core.schedule import Defaults
+from bot.core.team import WEAK_SPOT_DAYS, weak_spots
 from bot.standings import board_text, streak_calendar
 from bot.store import ChatStatus, Store
 
@@ -97,10 +99,72 @@ def quiz(ctx: CommandContext) -> list[Reply]:
     picked = pick_practice_question(candidates, ctx.store.grades.cards(ctx.member.key), ctx.now, ctx.member.key)
     if picked is None:
         return [ctx.say("no_questions")]
-    question = ctx.store.bank.question(picked)
-    body = text(ctx.language, "practice_question", topic=question["topic"], question=question["question"])
-    button = Button(text(ctx.language, "show_answer"), practice_reveal_payload(picked), "reveal")
-    return [Reply(body, buttons=(button,), private=ctx.chat.kind == "channel", kind="question", question_id=picked)]
+    return [practice_question(ctx.language, ctx.store.bank.question(picked), ctx.chat)]
+
+
+def practice_question(lang: str, question: dict, chat: ChatRef) -> Reply:
+    """A question asked as practice, with its Show answer button; in a channel only the asker sees it."""
+    body = text(lang, "practice_question", topic=question["topic"], question=question["question"])
+    button = Button(text(lang, "show_answer"), practice_reveal_payload(question["id"]), "reveal")
+    return Reply(body, buttons=(button,), private=chat.kind == "channel", kind="question", question_id=question["id"])
+
+
+def weak(ctx: CommandContext) -> list[Reply]:
+    """The chat's questions with the lowest average grade in the last WEAK_SPOT_DAYS days, each with a
+    button to practise it."""
+    today = sched.local_date(ctx.now, ctx.row["zone"] or ctx.defaults.schedule.zone)
+    spots = weak_spots(ctx.store.grades.question_totals(ctx.row["key"], today - timedelta(days=WEAK_SPOT_DAYS)))
+    if not spots:
+        return [ctx.say("no_weak_spots", days=WEAK_SPOT_DAYS, private=False)]
+    lines = [text(ctx.language, "weak_title", days=WEAK_SPOT_DAYS)]
+    buttons = []
+    for number, spot in enumerate(spots, 1):
+        question = ctx.store.bank.question(spot.question_id)
+        lines.append(text(ctx.language, "weak_line", n=number, question=_shorten(question["question"]),
+                          average=f"{spot.average:.1f}", grades=spot.grades))
+        buttons.append(Button(text(ctx.language, "practise_number", n=number), practice_payload(spot.question_id),
+                              "practice"))
+    return [Reply("\n".join(lines), buttons=tuple(buttons), kind="board")]
+
+
+def flag(ctx: CommandContext) -> list[Reply]:
+    """`/flag [reason]`: report a problem with the chat's most recent daily question to the notes' authors."""
+    latest = ctx.store.deliveries.latest_drill_day(ctx.row["key"])
+    question = ctx.store.bank.question(latest["question_id"]) if latest else None
+    if question is None or not question["active"]:
+        return [ctx.say("nothing_to_flag")]
+    ctx.store.bank.flag(question, ctx.member.key, ctx.row["key"], " ".join(ctx.command.args), ctx.now)
+    return [ctx.say("flag_thanks")]
+
+
+def remind(ctx: CommandContext) -> list[Reply]:
+    """`/remind on [HH:MM]` or `/remind off`: a private nudge when the member has not graded the open drill
+    day by that local time (or 3 hours before the next question); `/remind` alone says what is set."""
+    args, key, member = ctx.command.args, ctx.row["key"], ctx.member.key
+    if not args:
+        current = ctx.store.reminders.get(key, member)
+        if current is None:
+            return [ctx.say("reminder_off_now")]
+        return [ctx.say("reminder_at" if current["at"] else "reminder_default", at=current["at"])]
+    word = args[0].lower()
+    if word == "off" and len(args) == 1:
+        ctx.store.reminders.remove(key, member)
+        return [ctx.say("reminder_off")]
+    if word != "on" or len(args) > 2:
+        return [ctx.say("bad_remind")]
+    at = None
+    if len(args) == 2:
+        try:
+            at = sched.parse_time(args[1]).strftime("%H:%M")
+        except sched.ScheduleError as error:
+            return [ctx.say("bad_time", value=_shorten(error.value))]
+    if ctx.chat.platform == "telegram" and ctx.chat.kind != "private":
+        # A bot may write privately only to those who started a chat with it; that chat's id is theirs.
+        private = ctx.store.chats.chat(member)
+        if private is None or private["status"] == ChatStatus.INACTIVE:
+            return [ctx.say("reminder_start_the_bot")]
+    ctx.store.reminders.set(key, member, at)
+    return [ctx.say("reminder_at" if at else "reminder_default", at=at)]
 
 
 def streak_(ctx: CommandContext) -> list[Reply]:
@@ -236,6 +300,9 @@ COMMAND_HANDLERS: dict[str, Callable[[CommandContext], list[Reply]]] = {
     "quiz": quiz,
     "streak": streak_,
     "leaderboard": leaderboard_,
+    "weak": weak,
+    "flag": flag,
+    "remind": remind,
     "subscribe": subscribe,
     "schedule": schedule,
     "unsubscribe": unsubscribe,

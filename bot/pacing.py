@@ -1,8 +1,8 @@
 """Sending at a platform's pace: evenly spaced slots overall, sliding windows per chat, people first.
 
 The morning fan-out would otherwise take every slot the platform allows and leave a member who taps
-Show answer waiting behind thousands of daily questions; so requests made for a person (foreground)
-always get the next free slot before the broadcast (background) does.
+Show answer waiting behind thousands of daily questions; so requests made for a person (PERSON) always
+get the next free slot before the daily broadcast (BROADCAST) does, and reminders (REMINDER) come last.
 
 A platform counts a send when it arrives, somewhere between our request and its answer, and arrivals
 jitter (a busy event loop on either side, the network). So a window counts each send from its answer (or
@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 
 WINDOW = 1.0  # seconds: the span a platform counts its per-second limit over
+PERSON, BROADCAST, REMINDER = 0, 1, 2  # who a send is for, first served first
 CATCH_UP = 0.02  # seconds of slots a late timer may still use: a busy loop otherwise loses them for good
 
 
@@ -48,7 +49,7 @@ class _Sends:
 
 class SlotPacer:
     """Sends evenly spaced below `per_second`, and never more than that in any one-second window; waiting
-    foreground requests are served first. `headroom` (a fraction of the limit left unused) is a margin for
+    requests are served by priority (PERSON, BROADCAST, REMINDER). `headroom` (a fraction of the limit left unused) is a margin for
     a platform that counts a little differently than it documents."""
 
     def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic, headroom: float = 0.01):
@@ -58,13 +59,13 @@ class SlotPacer:
         self.clock = clock
         self._free_at = 0.0
         self._sends = _Sends()
-        self._waiting: tuple[deque[asyncio.Future], deque[asyncio.Future]] = (deque(), deque())
+        self._waiting: tuple[deque[asyncio.Future], ...] = (deque(), deque(), deque())  # by priority
         self._timer: asyncio.TimerHandle | None = None
 
     @asynccontextmanager
-    async def slot(self, foreground: bool = True) -> AsyncIterator[None]:
+    async def slot(self, priority: int = PERSON) -> AsyncIterator[None]:
         """Send inside this block; the send counts until its answer, which ends the block."""
-        await self._acquire(foreground)
+        await self._acquire(priority)
         try:
             yield
         finally:
@@ -72,14 +73,14 @@ class SlotPacer:
             self._sends.finish(self.clock())
             self._arm()
 
-    async def _acquire(self, foreground: bool) -> None:
+    async def _acquire(self, priority: int) -> None:
         now = self.clock()
         if self._free_at <= now and self._sends.free_at(now, self.per_window, WINDOW) <= now and not any(self._waiting):
             self._free_at = now + self.interval  # idle: the next slot is one interval from now
             self._sends.in_flight += 1
             return
         future = asyncio.get_running_loop().create_future()
-        self._waiting[0 if foreground else 1].append(future)
+        self._waiting[priority].append(future)
         self._arm()
         try:
             await future

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.adapters.console import ConsoleChat
 from bot.app import App
@@ -28,7 +28,7 @@ async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: 
     if dry_run:
         due = await app.run(delivery.due, now, every_active)
         for chat, day in due:
-            print(f"{chat['key']} {day.isoformat()}: {await app.run(_next_question_text, app, chat)}")
+            print(f"{chat['key']} {day.isoformat()}: {await app.run(_next_question_text, app, chat, day, now)}")
         print(f"dry run: {len(due)} chat(s) due, nothing sent")
         return 0
     report = SweepReport()
@@ -46,6 +46,6 @@ async def _push(app: App, delivery, now: datetime, dry_run: bool, every_active: 
     return 1 if report.failed > report.deactivated else 0
 
 
-def _next_question_text(app: App, chat: dict) -> str:
-    question_id, _cycle = app.drill.next_daily_question(chat)
+def _next_question_text(app: App, chat: dict, day: date, now: datetime) -> str:
+    question_id, _cycle = app.drill.next_daily_question(chat, day, now)
     return app.store.bank.question(question_id)["question"] if question_id else "(no eligible question)"

@@ -18,7 +18,8 @@ class RecordingSender:
 
     def __init__(self):
         self.sent: list[tuple[str, list]] = []
-        self.refuse: dict[str, Exception] = {}
+        self.reminded: list[tuple[str, str, object]] = []  # (member, chat, reply) of each reminder sent
+        self.refuse: dict[str, Exception] = {}  # by chat key for daily sends, by member key for reminders
 
     async def send_daily(self, chat: dict, replies: list) -> str:
         error = self.refuse.get(chat["key"])
@@ -26,6 +27,12 @@ class RecordingSender:
             raise error
         self.sent.append((chat["key"], replies))
         return f"m{len(self.sent)}"
+
+    async def send_reminder(self, pending: dict, reply) -> None:
+        error = self.refuse.get(pending["member"])
+        if error is not None:
+            raise error
+        self.reminded.append((pending["member"], pending["chat"], reply))
 
     def questions_to(self, chat_key: str) -> list[str]:
         """Question ids delivered to a chat, in order."""

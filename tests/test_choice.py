@@ -44,3 +44,59 @@ def test_a_question_added_mid_cycle_joins_the_current_cycle():
 
 def test_nothing_eligible():
     assert choose_daily_question([], set(), 0, 1) is None
+
+
+# -- after the first cycle: the team's memory ------------------------------------------------------------
+
+from datetime import date, datetime, timedelta, timezone  # noqa: E402
+
+from bot.core.choice import choose_by_team_memory  # noqa: E402
+from bot.core.practice import review  # noqa: E402
+from bot.core.team import team_recall  # noqa: E402
+
+TODAY = date(2026, 11, 30)
+NOW = datetime(2026, 11, 30, 0, tzinfo=timezone.utc)
+
+
+def cards_after(grades: dict[str, dict[str, str]], when: datetime) -> list:
+    """Cards as the store gives them, (question, stability, last review), after each member's one grade."""
+    cards = []
+    for graded in grades.values():
+        for question, grade in graded.items():
+            state = review(None, grade, when, card_id=1)
+            cards.append((question, state.stability, when))
+    return cards
+
+
+def test_a_question_the_team_missed_last_week_comes_back_before_one_everybody_knew():
+    week_ago = NOW - timedelta(days=7)
+    cards = cards_after({"ann": {"q1": "knew", "q2": "missed"}, "bo": {"q1": "knew", "q2": "missed"}}, week_ago)
+    recall = team_recall(cards, members=2, now=NOW)
+    assert recall["q2"] < recall["q1"]
+    assert choose_by_team_memory(["q1", "q2"], {"q1", "q2"}, recall, [], seed=1, day=TODAY) == "q2"
+
+
+def test_a_member_who_never_graded_a_question_counts_as_not_knowing_it():
+    cards = cards_after({"ann": {"q1": "knew", "q2": "knew"}, "bo": {"q1": "knew"}}, NOW - timedelta(days=3))
+    recall = team_recall(cards, members=2, now=NOW)
+    assert recall["q2"] == recall["q1"] / 2
+    assert choose_by_team_memory(["q1", "q2"], {"q1", "q2"}, recall, [], seed=1, day=TODAY) == "q2"
+
+
+def test_new_questions_take_their_turn_first_and_recent_ones_wait():
+    recall = {"q1": 0.9, "q2": 0.1, "q3": 0.5}
+    assert choose_by_team_memory(["q1", "q2", "q3", "new"], {"q1", "q2", "q3"}, recall, [], 1, TODAY) == "new"
+    # q2 is the one most forgotten, but it was asked in the last days: the next most forgotten comes.
+    assert choose_by_team_memory(["q1", "q2", "q3"], {"q1", "q2", "q3"}, recall, ["q2"], 1, TODAY) == "q3"
+    # When every question is recent, the rule still picks one.
+    assert choose_by_team_memory(["q2"], {"q2"}, recall, ["q2"], 1, TODAY) == "q2"
+
+
+def test_the_team_memory_choice_is_deterministic_for_a_fixed_clock():
+    ids = [f"q{n}" for n in range(30)]
+    recall = {qid: 0.5 for qid in ids}  # all tied: the chat and the day decide
+    picks = {choose_by_team_memory(ids, set(ids), recall, [], 7, TODAY) for _ in range(5)}
+    assert len(picks) == 1
+    other_days = {choose_by_team_memory(ids, set(ids), recall, [], 7, TODAY + timedelta(days=n)) for n in range(10)}
+    assert len(other_days) > 1  # ties do not always fall the same way
+    assert choose_by_team_memory([], set(), {}, [], 7, TODAY) is None

@@ -38,7 +38,7 @@ def grade(app, member, delivery_id, which, at):
 async def test_two_members_grade_the_same_question_for_themselves(app, drill_day):
     delivery_id = await drill_day(seoul(30))  # Monday
     reveal = app.drill.action(SEOUL_GROUP, MEMBER, reveal_payload(delivery_id), seoul(30, 9, 5))
-    assert reveal[0].kind == "answer" and [b.role for b in reveal[0].buttons] == ["knew", "partly", "missed"]
+    assert reveal[0].kind == "answer" and [b.role for b in reveal[0].buttons] == ["knew", "partly", "missed", "flag"]
     grade(app, ADMIN, delivery_id, "knew", seoul(30, 9, 10))
     grade(app, MEMBER, delivery_id, "missed", seoul(30, 9, 11))
     assert app.store.grades.points_by_member(SEOUL_GROUP.key) == {ADMIN.key: ("Ann", 3), MEMBER.key: ("Bo", 1)}

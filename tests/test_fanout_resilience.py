@@ -96,8 +96,9 @@ def grade_yesterday(db, chat_ids: list[int], members: int) -> int:
     try:
         for chat_id in chat_ids:
             key = f"telegram:{chat_id}"
-            question_id, cycle = app.drill.next_daily_question(app.store.chats.chat(key))
-            delivery_id = app.store.deliveries.claim_delivery(key, (now - timedelta(days=1)).date(), question_id, cycle, now)
+            yesterday = (now - timedelta(days=1)).date()
+            question_id, cycle = app.drill.next_daily_question(app.store.chats.chat(key), yesterday, now)
+            delivery_id = app.store.deliveries.claim_delivery(key, yesterday, question_id, cycle, now)
             app.store.deliveries.mark_sent(delivery_id, "1", now)
             ref = ChatRef(key, "telegram", "group" if chat_id < 0 else "private")
             for member in range(members):

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from bot.pacing import SlotPacer, WindowLimit
+from bot.pacing import BROADCAST, PERSON, REMINDER, SlotPacer, WindowLimit
 
 
 async def test_slots_are_never_closer_than_the_rate_allows():
@@ -11,7 +11,7 @@ async def test_slots_are_never_closer_than_the_rate_allows():
     stamps = []
 
     async def send():
-        async with pacer.slot(foreground=False):
+        async with pacer.slot(BROADCAST):
             stamps.append(time.monotonic())
 
     await asyncio.gather(*(send() for _ in range(20)))
@@ -19,21 +19,22 @@ async def test_slots_are_never_closer_than_the_rate_allows():
     assert stamps[-1] - stamps[0] >= 18 * 0.005
 
 
-async def test_a_waiting_person_gets_the_next_slot_before_the_broadcast():
+async def test_a_waiting_person_gets_the_next_slot_before_the_broadcast_and_reminders_come_last():
     pacer = SlotPacer(per_second=100)
     async with pacer.slot():
         pass  # the current slot is taken: everyone below has to wait
     order = []
 
-    async def send(name: str, foreground: bool):
-        async with pacer.slot(foreground=foreground):
+    async def send(name: str, priority: int):
+        async with pacer.slot(priority):
             order.append(name)
 
-    broadcast = [asyncio.create_task(send(f"daily {n}", False)) for n in range(5)]
-    await asyncio.sleep(0)  # the broadcast is queued first
-    person = asyncio.create_task(send("reply", True))
-    await asyncio.gather(person, *broadcast)
-    assert order[0] == "reply" and order[1:] == [f"daily {n}" for n in range(5)]
+    reminders = [asyncio.create_task(send(f"reminder {n}", REMINDER)) for n in range(2)]
+    broadcast = [asyncio.create_task(send(f"daily {n}", BROADCAST)) for n in range(3)]
+    await asyncio.sleep(0)  # the reminders and the broadcast are queued first
+    person = asyncio.create_task(send("reply", PERSON))
+    await asyncio.gather(person, *broadcast, *reminders)
+    assert order == ["reply", "daily 0", "daily 1", "daily 2", "reminder 0", "reminder 1"]
 
 
 async def test_the_window_holds_a_chat_to_its_count_and_other_chats_do_not_wait():
@@ -78,7 +79,7 @@ async def test_no_second_holds_more_arrivals_than_the_limit_with_late_timers_and
     arrivals = []
 
     async def send(n: int):
-        async with pacer.slot(foreground=False):
+        async with pacer.slot(BROADCAST):
             # The platform counts a send somewhere between request and answer: here the first 30 arrive
             # 0.3 s late (a stalled platform), bunched up with the sends after them.
             await asyncio.sleep(0.3 if n < 30 else 0)

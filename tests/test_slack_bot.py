@@ -5,7 +5,7 @@ import io
 import json
 import time
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 import aiohttp
@@ -17,6 +17,7 @@ from bot.adapters.streak_calendar import FILLS, HEIGHT, WIDTH, cell_box
 from bot.app import build_app
 from bot.config import load_settings
 from bot.platforms import open_platforms
+from bot.reminder_sweep import ReminderSweep
 from factories import store_snapshot
 from fakes.slack_api import UPLOAD_URL, FakeSlackAPI
 
@@ -183,7 +184,7 @@ async def test_practice_question_is_ephemeral_and_its_answer_goes_only_to_the_as
     show = buttons(practice["blocks"])["drill_reveal"]
     await slack.press("U0BO", show, "1.0", ephemeral=True)
     (answer,) = [c.params for c in await slack.fake.wait_for_call("chat.postEphemeral")]
-    assert answer["user"] == "U0BO" and set(buttons(answer["blocks"])) == {"drill_knew", "drill_partly", "drill_missed"}
+    assert answer["user"] == "U0BO" and set(buttons(answer["blocks"])) == {"drill_knew", "drill_partly", "drill_missed", "drill_flag"}
     await slack.press("U0BO", buttons(answer["blocks"])["drill_missed"], "1.1", ephemeral=True)
     await slack.fake.wait_for_call("chat.postEphemeral", 2)
     assert slack.app.store.db["cards"].count == 1 and slack.fake.messages() == []
@@ -263,7 +264,7 @@ async def test_a_dm_with_the_app_gets_ordinary_messages(slack):
     await slack.press("U0ANN", buttons(daily["blocks"])["drill_reveal"], daily["ts"], channel=DM)
     await slack.fake.wait_for_call("chat.postMessage", 2)
     answer = slack.fake.messages(DM)[-1]
-    assert set(buttons(answer["blocks"])) == {"drill_knew", "drill_partly", "drill_missed"}
+    assert set(buttons(answer["blocks"])) == {"drill_knew", "drill_partly", "drill_missed", "drill_flag"}
     assert slack.fake.calls_to("chat.postEphemeral") == []
 
 
@@ -458,3 +459,18 @@ async def test_an_answer_longer_than_one_message_goes_on_in_follow_ups_with_the_
     assert [bool(buttons(part["blocks"])) for part in parts] == [False] * (len(parts) - 1) + [True]
     shown = "".join(shown_text(part) for part in parts)
     assert [shown.count(f"단계{n:03}") for n in (1, 30, 60)] == [8, 8, 8] and "…" not in shown
+
+
+async def test_a_reminder_goes_to_the_members_dm_and_not_to_one_who_turned_it_off(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    for user, typed in (("U0BO", "remind on 20:00"), ("U0ANN", "remind on 20:00"), ("U0ANN", "remind off")):
+        await slack.slash(user, typed)
+    await slack.fake.wait_for_call("response_url", 4)
+    await slack.sweep()
+    evening = NOW + timedelta(hours=11)  # 20:00 in Seoul
+    assert await ReminderSweep(slack.app.store, slack.app.drill, slack.senders).sweep(evening) == 1
+    (opened,) = slack.fake.calls_to("conversations.open")
+    assert opened.params["users"] == "U0BO"
+    (reminder,) = slack.fake.messages("DU0BO")
+    assert set(buttons(reminder["blocks"])) == {"drill_reveal"} and slack.fake.messages("DU0ANN") == []
+    assert await ReminderSweep(slack.app.store, slack.app.drill, slack.senders).sweep(evening) == 0  # once a day

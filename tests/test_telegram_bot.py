@@ -13,6 +13,7 @@ from bot.adapters.streak_calendar import FILLS, HEIGHT, WIDTH, cell_box
 from bot.app import build_app
 from bot.config import load_settings
 from bot.platforms import open_platforms
+from bot.reminder_sweep import ReminderSweep
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.core.commands import grade_payload
 from bot.core.replies import ChatRef, MemberRef
@@ -132,7 +133,7 @@ async def test_group_subscribe_is_for_admins_and_the_answer_is_posted_once_as_a_
     await deliver(fake, tap(GROUP, 42, show["callback_data"], question, "g2"), "answerCallbackQuery", 2)
     assert len(fake.sent_messages(GROUP)) == 4  # the second tap got a toast, not another post
 
-    knew, partly, _ = last_markup(fake)
+    knew, partly, _, _ = last_markup(fake)
     await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "g3"), "answerCallbackQuery", 3)
     await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "g4"), "answerCallbackQuery", 4)
     assert {m: p for m, (_, p) in app.store.grades.points_by_member(f"telegram:{GROUP}").items()} == {
@@ -225,7 +226,7 @@ async def test_streak_and_leaderboard_after_two_members_grade(telegram):
     (show,) = last_markup(fake)
     await deliver(fake, tap(GROUP, 43, show["callback_data"], question, "s1"), "sendMessage", 3)
     answer = last_sent(fake, GROUP)
-    knew, partly, _ = last_markup(fake)
+    knew, partly, _, _ = last_markup(fake)
     await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "s2"), "answerCallbackQuery", 2)
     await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "s3"), "answerCallbackQuery", 3)
 
@@ -343,7 +344,7 @@ async def test_a_group_answer_with_code_links_to_a_private_copy_with_its_code_fo
         spoiler = fake.sent_messages(GROUP)[-1]
         assert "<tg-spoiler>" in spoiler["text"] and "<code" not in spoiler["text"]  # Telegram forbids code there
         grades, (link,) = spoiler["reply_markup"]["inline_keyboard"]
-        assert len(grades) == 3 and link["url"] == f"https://t.me/drill_test_bot?start=ans{delivery_id}"
+        assert len(grades) == 4 and link["url"] == f"https://t.me/drill_test_bot?start=ans{delivery_id}"
 
         await deliver(fake, command(PRIVATE, 43, f"/start ans{delivery_id}", 2), "sendMessage", 5)
         private = last_sent(fake, PRIVATE)
@@ -352,3 +353,42 @@ async def test_a_group_answer_with_code_links_to_a_private_copy_with_its_code_fo
         assert "reply_markup" not in private or not private["reply_markup"]  # grading stays in the group
         await deliver(fake, command(GROUP, 43, f"/start ans{delivery_id}", 3), "sendMessage", 6)
         assert "유효하지 않습니다" in last_sent(fake, GROUP)["text"]  # the link's answer is for a private chat
+
+
+async def test_a_reminder_goes_privately_to_a_member_who_asked_and_not_to_one_who_turned_it_off(telegram):
+    fake, app, senders = telegram
+    USERS[44] = "Cy"
+    for member in (43, 44):  # both started the bot privately: it may write to them
+        await deliver(fake, command(member, member, "/start"), "sendMessage", len(fake.calls_to("sendMessage")) + 2)
+    fake.set_chat_member(GROUP, 42, "administrator")
+    sent = len(fake.calls_to("sendMessage"))
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", sent + 1)
+    for member, typed in ((43, "/remind on 20:00"), (44, "/remind on 20:00"), (44, "/remind off")):
+        sent = len(fake.calls_to("sendMessage"))
+        await deliver(fake, command(GROUP, member, typed, 5), "sendMessage", sent + 1)
+    assert (await app.delivery(senders, lambda: NOW).sweep(NOW)).sent == 1
+    daily = last_sent(fake, GROUP)
+
+    before = {member: len(fake.sent_messages(member)) for member in (43, 44)}
+    evening = NOW + timedelta(hours=11)  # 20:00 in Seoul
+    assert await ReminderSweep(app.store, app.drill, senders).sweep(evening) == 1
+    reminder = fake.sent_messages(43)[-1]
+    assert len(fake.sent_messages(43)) == before[43] + 1 and len(fake.sent_messages(44)) == before[44]
+    assert "Team" in reminder["text"]
+    (show,) = reminder["reply_markup"]["inline_keyboard"][0]
+    # The reminder's Show answer works in the private chat, and the grade counts in the group.
+    await deliver(fake, tap(43, 43, show["callback_data"], {**reminder, "message_id": 9}, "rem1"), "sendMessage",
+                  len(fake.calls_to("sendMessage")) + 1)
+    knew = fake.sent_messages(43)[-1]["reply_markup"]["inline_keyboard"][0][0]
+    await deliver(fake, tap(43, 43, knew["callback_data"], {**fake.sent_messages(43)[-1], "message_id": 10}, "rem2"),
+                  "answerCallbackQuery", 2)
+    points = app.store.grades.points_by_member(f"telegram:{GROUP}")
+    assert points == {"telegram:43": ("Bo", 3)} and daily["text"]
+    assert await ReminderSweep(app.store, app.drill, senders).sweep(evening + timedelta(minutes=1)) == 0
+
+
+async def test_remind_in_a_group_asks_a_member_who_never_started_the_bot_to_start_it(telegram):
+    fake, app, _ = telegram
+    await deliver(fake, command(GROUP, 43, "/remind on"), "sendMessage", 1)
+    assert "Start" in last_sent(fake, GROUP)["text"] or "시작" in last_sent(fake, GROUP)["text"]
+    assert app.store.reminders.get(f"telegram:{GROUP}", "telegram:43") is None

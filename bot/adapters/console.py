@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TextIO
 
@@ -47,6 +48,7 @@ class ConsoleChat:
         self.member = MemberRef(f"console:{settings.console_member_id}", settings.console_member_name, is_admin=True)
         self.reveal: Button | None = None
         self.grades: dict[str, Button] = {}
+        self.practice: list[Button] = []  # the practice buttons of the last list shown (/weak)
         self.language = app.settings.default_language  # the chat's, as of the last line handled
 
     def show(self, replies: list[Reply]) -> None:
@@ -64,6 +66,9 @@ class ConsoleChat:
                 self.output.markdown(text(self.language, "console_hint"), dim=True)
             elif reply.kind == "answer":
                 self.grades = {b.role: b for b in reply.buttons if b.role in GRADES}
+            if any(b.role == "practice" for b in reply.buttons):
+                self.practice = [b for b in reply.buttons if b.role == "practice"]
+                self.output.markdown(text(self.language, "console_practice_hint", n=len(self.practice)), dim=True)
             self.out.write("\n")
         if self.prompt:
             self.out.write(self.prompt)
@@ -75,6 +80,10 @@ class ConsoleChat:
         self.language = chat["language"]
         self.show(replies)
         return f"console:{replies[-1].delivery_id}" if replies else None
+
+    async def send_reminder(self, pending: dict, reply: Reply) -> None:
+        """A reminder appears in the terminal, its Show answer button behind `/answer`."""
+        self.show([replace(reply, kind="question")])
 
     def subscribe_if_new(self) -> list[Reply]:
         """The first start subscribes the local chat to the default schedule."""
@@ -112,6 +121,11 @@ class ConsoleChat:
             if self.reveal is None:
                 return [Reply(text(lang, "console_nothing_shown"))]
             return self.app.drill.action(self.chat, self.member, self.reveal.payload, now)
+        if command and command.name == "practice":
+            number = command.args[0] if command.args else ""
+            if not number.isdigit() or not 1 <= int(number) <= len(self.practice):
+                return [Reply(text(lang, "console_bad_practice", n=max(len(self.practice), 1)))]
+            return self.app.drill.action(self.chat, self.member, self.practice[int(number) - 1].payload, now)
         if command is None:
             return [Reply(text(lang, "console_hint"))]
         return self.app.drill.command(self.chat, self.member, typed, now)

@@ -35,7 +35,7 @@ from bot.core.messages import text
 from bot.core.progress import StreakCalendar
 from bot.core.replies import ChatRef, MemberRef, Reply, chat_key, platform_id
 from bot.delivery import PermanentSendError
-from bot.pacing import SlotPacer, WindowLimit
+from bot.pacing import BROADCAST, PERSON, REMINDER, SlotPacer, WindowLimit
 from bot.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,14 @@ def reply_messages(reply: Reply) -> list[tuple[str, list[dict]]]:
 
 def _with_buttons(blocks: list[dict], reply: Reply, footer: str | None = None) -> list[dict]:
     if reply.buttons:
+        roles = [button.role for button in reply.buttons]
+        # Action ids must differ within a message: a role that repeats (the weak spots' practice buttons)
+        # is numbered.
         blocks.append({"type": "actions", "block_id": "drill", "elements": [
-            {"type": "button", "action_id": ACTION_PREFIX + button.role, "value": button.payload,
-             "text": {"type": "plain_text", "text": button.label}, **_style(button.role)}
-            for button in reply.buttons
+            {"type": "button", "value": button.payload, "text": {"type": "plain_text", "text": button.label},
+             "action_id": ACTION_PREFIX + button.role + (f"_{k}" if roles.count(button.role) > 1 else ""),
+             **_style(button.role)}
+            for k, button in enumerate(reply.buttons, 1)
         ]})
     if footer:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
@@ -205,12 +209,25 @@ class SlackAdapter:
             raise
         return ts
 
-    async def _post(self, channel: str, reply: Reply, footer: str | None = None, *, broadcast: bool = False) -> str:
+    async def send_reminder(self, pending: dict, reply: Reply) -> None:
+        """A reminder, in the member's DM with the app, after the daily questions."""
+        try:
+            channel = (await self.client.conversations_open(users=platform_id(pending["member"])))["channel"]["id"]
+            await self._post(channel, reply, priority=REMINDER)
+        except SlackApiError as refused:
+            error = refused.response.get("error", "")
+            if error in PERMANENT_ERRORS or error in ("user_not_found", "user_disabled", "cannot_dm_bot"):
+                raise PermanentSendError(error) from refused
+            raise
+
+    async def _post(self, channel: str, reply: Reply, footer: str | None = None, *, broadcast: bool = False,
+                    priority: int | None = None) -> str:
         """chat.postMessage within the channel's pace; the daily fan-out yields to replies people wait for.
         The daily question is one message (its count is updated later); a long answer goes on in more."""
         messages = [(plain_text(reply.text), message_blocks(reply, footer))] if broadcast else reply_messages(reply)
         for fallback, blocks in messages:
-            workspace = self.workspace.slot(foreground=not broadcast) if self.workspace else contextlib.nullcontext()
+            pace = priority if priority is not None else BROADCAST if broadcast else PERSON
+            workspace = self.workspace.slot(pace) if self.workspace else contextlib.nullcontext()
             async with self.channels.slot(channel), workspace:
                 response = await self.client.chat_postMessage(
                     channel=channel, text=fallback, blocks=blocks, unfurl_links=False, unfurl_media=False)

@@ -31,7 +31,7 @@ from bot.adapters.handlers import RunningHandlers
 from bot.adapters.streak_calendar import picture
 from bot.adapters.telegram_format import render_messages, to_telegram_html
 from bot.adapters.telegram_http import AiohttpRequest
-from bot.adapters.telegram_pacing import BROADCAST, TelegramPacer
+from bot.adapters.telegram_pacing import BROADCAST, REMINDER, TelegramPacer
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.core.commands import COMMANDS, answer_link_payload, needs_admin_check
@@ -205,8 +205,15 @@ class TelegramAdapter:
             raise
         return message_id
 
+    async def send_reminder(self, pending: dict, reply: Reply) -> None:
+        """A reminder, in the member's private chat with the bot (its id is theirs), after the daily questions."""
+        try:
+            await self._send(int(platform_id(pending["member"])), reply, pace=REMINDER)
+        except Forbidden as refused:  # they blocked the bot since
+            raise PermanentSendError(refused.message) from refused
+
     async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None, as_spoiler: bool = False,
-                    broadcast: bool = False, link: dict | None = None) -> str | None:
+                    broadcast: bool = False, link: dict | None = None, pace: str | None = None) -> str | None:
         """Render a reply (split at 4096 characters) and send it; buttons go with the last part. Returns
         the last message's id.
 
@@ -225,7 +232,7 @@ class TelegramAdapter:
             answer = await self.application.bot.do_api_request(
                 "sendMessage", api_kwargs={"chat_id": chat_id, "text": part, "parse_mode": ParseMode.HTML,
                                            **({"reply_markup": markup} if markup else {}), **replying},
-                rate_limit_args=BROADCAST if broadcast else None)
+                rate_limit_args=BROADCAST if broadcast else pace)
             sent = str(answer["message_id"])
         return sent
 

@@ -2,7 +2,8 @@
 
 Telegram allows about 30 messages a second overall, 20 a minute in a group and one a second in a
 private chat (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits). Daily questions are sent
-with `rate_limit_args=BROADCAST`; everything else answers a person and goes before them.
+with `rate_limit_args=BROADCAST` and reminders with REMINDER after them; everything else answers a person
+and goes first.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.config import TelegramPacing
+from bot import pacing
 from bot.pacing import SlotPacer, WindowLimit
 
 log = logging.getLogger(__name__)
-BROADCAST = "broadcast"
+BROADCAST = "broadcast"  # rate_limit_args of the daily questions
+REMINDER = "reminder"  # and of reminders, which come after them
+_PRIORITIES = {BROADCAST: pacing.BROADCAST, REMINDER: pacing.REMINDER}
 # Methods that post or change a message count against the limits; reading and answering a tap do not.
 PACED_METHODS = frozenset({
     "sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto", "sendDocument", "copyMessage",
@@ -56,7 +60,7 @@ class TelegramPacer(BaseRateLimiter[str]):
         chat_id = _chat_id(data.get("chat_id"))
         for attempt in range(self.max_retries + 1):
             try:
-                async with self._chat_slot(chat_id), self.overall.slot(foreground=rate_limit_args != BROADCAST):
+                async with self._chat_slot(chat_id), self.overall.slot(_PRIORITIES.get(rate_limit_args, pacing.PERSON)):
                     return await callback(*args, **kwargs)
             except RetryAfter as flood:
                 if attempt == self.max_retries:

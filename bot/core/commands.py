@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from bot.core.progress import GRADES
 
 MAX_ARGUMENT_CHARS = 300
-COMMANDS = ("start", "help", "quiz", "streak", "leaderboard", "subscribe", "schedule", "unsubscribe", "topics")
+COMMANDS = ("start", "help", "quiz", "streak", "leaderboard", "weak", "remind", "flag", "subscribe", "schedule",
+            "unsubscribe", "topics")
 # Commands that change a group's or channel's schedule: the adapters ask the platform whether the member
 # is an admin before these (one API call), and only before these.
 MANAGING_COMMANDS = frozenset({"subscribe", "schedule", "unsubscribe"})
@@ -59,14 +60,14 @@ def typed_from_slash(text: str) -> str:
 class Action:
     """A button press: reveal or grade, of a daily delivery or of a practice question."""
 
-    kind: str            # reveal, grade, practice_reveal, practice_grade
+    kind: str            # reveal, grade, practice, practice_reveal, practice_grade, flag
     delivery_id: int | None = None
     question_id: str | None = None
     grade: str | None = None
 
 
 _DAILY_ACTION = re.compile(r"^(r|g):([0-9]{1,12})(?::([kpm]))?$")
-_PRACTICE_ACTION = re.compile(r"^(pr|pg):([0-9a-f]{16})(?::([kpm]))?$")
+_PRACTICE_ACTION = re.compile(r"^(pq|pr|pg|f):([0-9a-f]{16})(?::([kpm]))?$")
 
 
 _ANSWER_LINK = re.compile(r"^ans([0-9]{1,12})$")
@@ -93,6 +94,16 @@ def grade_payload(delivery_id: int, grade: str) -> str:
     return f"g:{delivery_id}:{grade[0]}"
 
 
+def practice_payload(question_id: str) -> str:
+    """Payload of a button that asks one question as practice (the weak spots' and the recap's)."""
+    return f"pq:{question_id}"
+
+
+def flag_payload(question_id: str) -> str:
+    """Payload of the "Report a problem" button under an answer."""
+    return f"f:{question_id}"
+
+
 def practice_reveal_payload(question_id: str) -> str:
     """Payload of a practice question's Show answer button."""
     return f"pr:{question_id}"
@@ -114,7 +125,8 @@ def parse_action(payload: str) -> Action | None:
     daily = code in ("r", "g")
     if (code in ("g", "pg")) != (grade is not None):
         return None
-    kind = {"r": "reveal", "g": "grade", "pr": "practice_reveal", "pg": "practice_grade"}[code]
+    kind = {"r": "reveal", "g": "grade", "pq": "practice", "pr": "practice_reveal", "pg": "practice_grade",
+            "f": "flag"}[code]
     return Action(
         kind=kind,
         delivery_id=int(ident) if daily else None,

@@ -25,6 +25,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "`{p}quiz [주제]` 연습 문제\n"
               "`{p}streak` 내 연속 기록\n"
               "`{p}leaderboard [week|month|all|hide|show]` 순위표\n"
+              "`{p}weak` 가장 어려웠던 문제\n"
+              "`{p}flag [이유]` 최근 문제의 오류 신고\n"
+              "`{p}remind on [HH:MM]|off` 채점 알림\n"
               "`{p}subscribe [HH:MM] [시간대]` 매일 문제 받기\n"
               "`{p}schedule time|zone|days|topics|language 값` 일정 바꾸기\n"
               "`{p}unsubscribe` 그만 받기\n"
@@ -33,6 +36,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "`{p}quiz [topic]` practice question\n"
               "`{p}streak` your streak\n"
               "`{p}leaderboard [week|month|all|hide|show]` leaderboard\n"
+              "`{p}weak` the chat's hardest questions\n"
+              "`{p}flag [reason]` report a problem with the latest question\n"
+              "`{p}remind on [HH:MM]|off` a private reminder to grade\n"
               "`{p}subscribe [HH:MM] [zone]` get the daily question\n"
               "`{p}schedule time|zone|days|topics|language VALUE` change the schedule\n"
               "`{p}unsubscribe` stop\n"
@@ -125,6 +131,62 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "calendar_frozen": {"ko": "프리즈", "en": "Frozen"},
     "calendar_open": {"ko": "오늘", "en": "Today"},
     "calendar_off": {"ko": "쉬는 날", "en": "No drill"},
+    "weak_title": {
+        "ko": "**가장 어려웠던 문제** (최근 {days}일, 평균 채점: 3 알았음 … 1 몰랐음). 번호를 눌러 연습하세요.",
+        "en": "**The hardest questions** (last {days} days, average grade: 3 knew … 1 missed). Tap a number to "
+              "practise one.",
+    },
+    "weak_line": {
+        "ko": "{n}. {question} — 평균 {average} ({grades}회)",
+        "en": "{n}. {question} — average {average} ({grades} grades)",
+    },
+    "practise_number": {"ko": "{n}번", "en": "No. {n}"},
+    "no_weak_spots": {
+        "ko": "최근 {days}일 동안 채점된 문제가 없습니다.",
+        "en": "No question was graded in the last {days} days.",
+    },
+    "report_problem": {"ko": "문제 신고", "en": "Report a problem"},
+    "flag_thanks": {
+        "ko": "고맙습니다! 노트 작성자에게 전달했습니다.",
+        "en": "Thank you! The notes' authors will see your report.",
+    },
+    "nothing_to_flag": {
+        "ko": "신고할 문제가 없습니다. 오늘의 문제가 온 뒤에 `{p}flag 이유`로 알려 주세요.",
+        "en": "There is no question to report yet. Once today's question is here: `{p}flag reason`.",
+    },
+    "reminder_at": {
+        "ko": "알림을 켰습니다: 오늘의 문제를 {at}까지 채점하지 않으면 개인 메시지로 알려 드립니다. 끄기: `{p}remind off`",
+        "en": "Reminders on: if you have not graded the day's question by {at}, I will message you privately. "
+              "To stop: `{p}remind off`",
+    },
+    "reminder_default": {
+        "ko": "알림을 켰습니다: 다음 문제 3시간 전까지 채점하지 않으면 개인 메시지로 알려 드립니다. "
+              "시간 지정: `{p}remind on 20:00`, 끄기: `{p}remind off`",
+        "en": "Reminders on: if you have not graded the day's question 3 hours before the next one comes, I will "
+              "message you privately. Your own time: `{p}remind on 20:00`; to stop: `{p}remind off`",
+    },
+    "reminder_off": {"ko": "알림을 껐습니다.", "en": "Reminders off."},
+    "reminder_off_now": {
+        "ko": "알림이 꺼져 있습니다. 켜기: `{p}remind on` 또는 `{p}remind on 20:00`",
+        "en": "Reminders are off. To turn them on: `{p}remind on` or `{p}remind on 20:00`",
+    },
+    "bad_remind": {
+        "ko": "`{p}remind on`, `{p}remind on 20:00` 또는 `{p}remind off`로 적어 주세요.",
+        "en": "Try `{p}remind on`, `{p}remind on 20:00` or `{p}remind off`.",
+    },
+    "reminder_start_the_bot": {
+        "ko": "알림은 개인 메시지로 갑니다. 먼저 저와의 개인 대화를 열고 시작(Start)을 누른 뒤 다시 `{p}remind on` 해 주세요.",
+        "en": "Reminders come as private messages: open a private chat with me and press Start first, then "
+              "`{p}remind on` again here.",
+    },
+    "reminder_streak": {
+        "ko": "🔥 {chat}의 연속 기록 {streak}일이 걸려 있어요. 오늘의 문제를 아직 채점하지 않았습니다.",
+        "en": "🔥 Your {streak}-day streak in {chat} is at stake: today's question is still waiting for your grade.",
+    },
+    "reminder_open": {
+        "ko": "{chat}의 오늘의 문제가 아직 열려 있어요. 지금 풀어 보세요.",
+        "en": "Today's question in {chat} is still open: there is time to try it.",
+    },
     "last_freeze": {
         "ko": "마지막 프리즈: {day}",
         "en": "Last freeze used: {day}",
@@ -209,6 +271,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "command_help": {"ko": "명령어 목록", "en": "List of commands"},
     "command_quiz": {"ko": "연습 문제 [주제]", "en": "Practice question [topic]"},
     "command_streak": {"ko": "내 연속 기록", "en": "Your streak"},
+    "command_weak": {"ko": "가장 어려웠던 문제", "en": "The chat's hardest questions"},
+    "command_remind": {"ko": "채점 알림 on [HH:MM] | off", "en": "Reminder to grade: on [HH:MM] | off"},
+    "command_flag": {"ko": "최근 문제의 오류 신고 [이유]", "en": "Report a problem with the latest question [reason]"},
     "command_leaderboard": {"ko": "순위표 [week|month|all]", "en": "Leaderboard [week|month|all]"},
     "command_subscribe": {"ko": "매일 문제 받기 [HH:MM] [시간대]", "en": "Get the daily question [HH:MM] [zone]"},
     "command_schedule": {"ko": "일정 바꾸기", "en": "Change the schedule"},
@@ -239,6 +304,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "console_bad_grade": {
         "ko": "채점은 `/grade knew|partly|missed` 또는 `1`/`2`/`3`. 예: `/grade knew`",
         "en": "Grade with `/grade knew|partly|missed` or `1`/`2`/`3`. Example: `/grade knew`",
+    },
+    "console_practice_hint": {
+        "ko": "(`/practice 1`…`/practice {n}` 그 문제 연습)",
+        "en": "(`/practice 1`…`/practice {n}` to practise that question)",
+    },
+    "console_bad_practice": {
+        "ko": "`/practice` 다음에 목록의 번호를 적어 주세요 (1…{n}). 목록은 `/weak`.",
+        "en": "Give a number from the list after `/practice` (1…{n}). The list: `/weak`.",
     },
     "console_reveal_first": {
         "ko": "먼저 `/answer`로 정답을 확인하세요.",

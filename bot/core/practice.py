@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from fsrs import Card, Rating, Scheduler
+from fsrs import Card, Rating, Scheduler, State
 
 RATINGS = {"knew": Rating.Good, "partly": Rating.Hard, "missed": Rating.Again}
 # No fuzzing: the same grades at the same times give the same due dates (reproducible tests).
@@ -47,3 +47,10 @@ def pick_practice_question(
     if unseen:
         return min(unseen, key=lambda qid: hashlib.sha256(f"{member}:{qid}".encode()).digest())
     return min(pool, key=lambda qid: (cards[qid][1] or 0.0, cards[qid][0], qid))
+
+
+def retrievability(stability: float | None, last_review: datetime, now: datetime) -> float:
+    """FSRS's probability that a member recalls a question at `now`, from their card's stability and the
+    time of its last review (0 for a card with no stability yet)."""
+    card = Card(card_id=0, state=State.Review, stability=stability, last_review=last_review, due=now)
+    return _SCHEDULER.get_card_retrievability(card, now)

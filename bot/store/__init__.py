@@ -1,8 +1,8 @@
 """The SQLite store (sqlite-utils): one file holds everything the bot must not lose.
 
 The store is split by concern: `bank` (the questions), `chats` (chats, schedules and members),
-`deliveries` (the daily claims and sends), `grades` (grades, boards' points and FSRS cards) and
-`runtime` (what the running bot last did). Every multi-row change runs inside `write_transaction`
+`deliveries` (the daily claims and sends), `grades` (grades, boards' points and FSRS cards), `reminders`
+(who asked to be reminded, and what was sent) and `runtime` (what the running bot last did). Every multi-row change runs inside `write_transaction`
 (BEGIN IMMEDIATE); rows come back as the typed dicts of `bot.store.rows`.
 """
 
@@ -17,6 +17,7 @@ from bot.store.chats import ChatStore
 from bot.store.connection import Connections, backup_database, connect, open_database
 from bot.store.deliveries import DeliveryStore
 from bot.store.grades import GradeStore
+from bot.store.reminders import ReminderStore
 from bot.store.rows import Chat, ChatStatus, Delivery, DeliveryStatus, Grade, Question
 from bot.store.runtime import RuntimeStore
 
@@ -34,6 +35,7 @@ class Store:
         self.deliveries = DeliveryStore(self._connections)
         self.grades = GradeStore(self._connections)
         self.runtime = RuntimeStore(self._connections)
+        self.reminders = ReminderStore(self._connections)
 
     @classmethod
     def open(cls, path: Path | str) -> Store:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.content import Question as ParsedQuestion
 from bot.core.content import question_id as id_of
 from bot.core.notes_text import clean_question
+from bot.core.team import held_out, notes_version
 from bot.store.rows import Question
 from bot.store.connection import Connections, StorePart, write_transaction
 
@@ -36,11 +38,12 @@ class BankStore(StorePart):
         # (id, topic) of the active questions in bank order; only sync_bank changes the bank, and
         # every delivery of the fan-out needs it.
         self._active: list[tuple[str, str]] | None = None
+        self._held: frozenset[str] | None = None  # questions members' reports hold out of the daily choice
 
     def sync_bank(self, questions: list[ParsedQuestion], now: datetime) -> SyncReport:
         """Make the stored bank match `questions`: add new, update changed, retire removed."""
         stamp = now.isoformat()
-        self._active = None
+        self._active = self._held = None
         table = self.db["questions"]
         stored = {row["id"]: row for row in table.rows}
         added = updated = retired = unchanged = 0
@@ -98,6 +101,31 @@ class BankStore(StorePart):
         if self._active is None:
             self._active = self.db.execute("select id, topic from questions where active = 1 order by position").fetchall()
         return [question_id for question_id, topic in self._active if not topics or topic in topics]
+
+    def flag(self, question: Question, member_key: str, chat_key: str, reason: str, now: datetime) -> None:
+        """A member's report of a problem with a question as it reads now; a second one replaces the reason."""
+        self.db.execute(
+            "insert into flags (question_id, version, member, chat, reason, source, reported_at)"
+            " values (?, ?, ?, ?, ?, ?, ?) on conflict (question_id, version, member) do update set"
+            " reason = case when excluded.reason = '' then flags.reason else excluded.reason end,"
+            " chat = excluded.chat, reported_at = excluded.reported_at",
+            [question["id"], notes_version(question["question"], question["answer"]), member_key, chat_key, reason,
+             question["source"], now.isoformat()])
+        self._held = None
+
+    def open_flags(self) -> list[dict]:
+        """Reports of questions as they read now (the notes have not changed since), oldest first."""
+        rows = self.db.query(
+            "select f.*, q.question, q.answer, q.active from flags f join questions q on q.id = f.question_id"
+            " order by f.reported_at")
+        return [row for row in rows if row["version"] == notes_version(row["question"], row["answer"])]
+
+    def held_question_ids(self) -> frozenset[str]:
+        """Questions held out of the daily choice by members' reports (cached: every claim asks)."""
+        if self._held is None:
+            reporters = Counter(row["question_id"] for row in self.open_flags())
+            self._held = held_out(reporters)
+        return self._held
 
     def question(self, question_id: str) -> Question | None:
         """One question by id, active or retired."""

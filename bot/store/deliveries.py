@@ -86,6 +86,12 @@ class DeliveryStore(StorePart):
             [chat_key, cycle])}
         return cycle, asked
 
+    def asked_questions(self, chat_key: str) -> list[str]:
+        """The questions the chat was sent, the latest first (a question asked twice appears twice)."""
+        rows = self.db.execute("select question_id from deliveries where chat = ? and question_id is not null"
+                               " order by local_date desc", [chat_key])
+        return [question_id for (question_id,) in rows]
+
     def drill_days(self, chat_key: str, since: date | None = None, before: date | None = None) -> list[date]:
         """The chat's drill days (a question was delivered), oldest first."""
         rows = self.db.execute(

@@ -32,6 +32,15 @@ class GradeStore(StorePart):
             [chat_key, member_key, since.isoformat()])
         return {date.fromisoformat(day): grade for day, grade in rows}
 
+    def question_totals(self, chat_key: str, since: date) -> list[tuple[str, int, int]]:
+        """(question id, sum of grade scores, grades) of the chat's daily questions from `since` on, on time
+        or late, for questions still asked."""
+        return self.db.execute(
+            "select d.question_id, sum(case g.grade when 'knew' then 3 when 'partly' then 2 else 1 end), count(*)"
+            " from deliveries d join grades g on g.delivery_id = d.id join questions q on q.id = d.question_id"
+            " where d.chat = ? and d.local_date >= ? and q.active = 1 group by d.question_id",
+            [chat_key, since.isoformat()]).fetchall()
+
     def completed_since(self, chat_key: str, since: date, members: Collection[str]) -> dict[str, set[date]]:
         """member -> the chat's drill days from `since` on that they completed (graded on time)."""
         # One JSON parameter rather than one per member: a big chat would pass SQLite's variable limit.
@@ -124,6 +133,14 @@ class GradeStore(StorePart):
             " due = excluded.due, stability = excluded.stability, reviews = cards.reviews + 1,"
             " updated_at = excluded.updated_at",
             [member_key, question_id, card.card_json, card.due.isoformat(), card.stability, now.isoformat()])
+
+    def team_cards(self, chat_key: str) -> tuple[int, list[tuple[str, float | None, datetime]]]:
+        """(members who ever graded in the chat, their cards as (question id, stability, last review)).
+        A card is written only by a review, so its `updated_at` is the time of its last review."""
+        members = [member for (member,) in self.db.execute("select member from chat_totals where chat = ?", [chat_key])]
+        rows = self.db.execute("select question_id, stability, updated_at from cards"
+                               " where member in (select value from json_each(?))", [json.dumps(members)])
+        return len(members), [(qid, stability, datetime.fromisoformat(at)) for qid, stability, at in rows]
 
     def cards(self, member_key: str) -> dict[str, tuple[datetime, float | None]]:
         """question id -> (due, stability) of every card the member has."""

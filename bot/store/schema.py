@@ -220,3 +220,43 @@ def m006_streak_states(db: Database) -> None:
         insert into runtime (key, value) select 'streak_freezes_after', json_object('day', max(local_date))
         from deliveries having count(*) > 0
     """)
+
+
+@migrations()
+def m007_flags(db: Database) -> None:
+    """Members' reports of a problem with a question (/flag, or the button under an answer), kept with the
+    question's version (bot.core.team.notes_version): reports of a version the notes changed since are closed."""
+    db.execute("""
+        create table flags (
+            question_id text not null references questions(id),
+            version text not null,
+            member text not null,
+            chat text not null,
+            reason text not null default '',
+            source text not null,           -- the question's notes file and line when it was reported
+            reported_at text not null,
+            primary key (question_id, version, member)
+        )
+    """)
+
+
+@migrations()
+def m008_reminders(db: Database) -> None:
+    """Members' reminders (opt-in per chat: their local time, or null for three hours before the next
+    question), and the reminders sent: one per member and drill day, claimed before it is sent."""
+    db.execute("""
+        create table reminders (
+            chat text not null references chats(key) on update cascade on delete cascade,
+            member text not null,
+            at text,                        -- HH:MM in the chat's zone; null: 3 hours before the next question
+            primary key (chat, member)
+        ) without rowid
+    """)
+    db.execute("""
+        create table reminders_sent (
+            delivery_id integer not null references deliveries(id),
+            member text not null,
+            sent_at text not null,
+            primary key (delivery_id, member)
+        ) without rowid
+    """)

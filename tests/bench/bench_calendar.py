@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.adapters.streak_calendar import WEEKS, CalendarSummary, calendar_png, first_monday  # noqa: E402
+from bot.adapters.streak_calendar import WEEKS, calendar_png, first_monday  # noqa: E402
+from bot.core.progress import Streak  # noqa: E402
 
 RUNS = 3
 GOAL_MS = 50
@@ -44,7 +45,7 @@ def cpu_model() -> str:
 
 def main() -> None:
     drawings = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    days, summary = mixed_days(TODAY), CalendarSummary(current=12, best=30, freezes=1)
+    days, summary = mixed_days(TODAY), Streak(current=12, best=30, freezes=1)
     png = calendar_png(days, TODAY, summary, "ko")  # loads the font: not part of a drawing's time
     medians = []
     for _ in range(RUNS):  # one process, one thread: this measures one core

@@ -1,0 +1,56 @@
+"""What a chat's members know together: the questions they find hardest, as pure rules over grades."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.practice import retrievability
+from bot.core.progress import POINTS
+
+GRADE_SCORES = POINTS  # knew 3, partly 2, missed 1: an average grade reads on the same scale as the points
+WEAK_SPOTS = 5
+WEAK_SPOT_DAYS = 30
+FLAGS_TO_HOLD = 3  # members whose reports hold a question out of the daily choice until its notes change
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """How a chat did on one question: its average grade (1 missed .. 3 knew) over `grades` grades."""
+
+    question_id: str
+    average: float
+    grades: int
+
+
+def weak_spots(totals: Iterable[tuple[str, int, int]], size: int = WEAK_SPOTS) -> list[QuestionScore]:
+    """The `size` questions with the lowest average grade, from (question id, sum of grade scores, grades).
+
+    Ties go to the question graded more often (a surer weakness), then to the id, so the list is stable.
+    """
+    scores = [QuestionScore(qid, total / count, count) for qid, total, count in totals if count > 0]
+    return sorted(scores, key=lambda s: (s.average, -s.grades, s.question_id))[:size]
+
+
+def team_recall(cards: Iterable[tuple[str, float | None, datetime]], members: int, now: datetime) -> dict[str, float]:
+    """question id -> the chat's mean FSRS retrievability of it at `now`, from its members' cards
+    (question id, stability, last review); a member with no card for a question counts as not knowing it."""
+    totals: defaultdict[str, float] = defaultdict(float)
+    for question_id, stability, last_review in cards:
+        totals[question_id] += retrievability(stability, last_review, now)
+    return {question_id: total / max(members, 1) for question_id, total in totals.items()}
+
+
+def held_out(reporters: Mapping[str, int], threshold: int = FLAGS_TO_HOLD) -> frozenset[str]:
+    """The questions reported by `threshold` members or more (question id -> members who reported it as
+    it reads now): they are not chosen as anyone's daily question until their notes change."""
+    return frozenset(question_id for question_id, members in reporters.items() if members >= threshold)
+
+
+def notes_version(question: str, answer: str) -> str:
+    """What a report is about: the question as it read then. A change of its text or answer in the notes
+    makes a new version, and the reports of the old one no longer count."""
+    return hashlib.sha256(f"{question}\0{answer}".encode()).hexdigest()[:16]

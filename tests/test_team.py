@@ -1,0 +1,35 @@
+"""The team rules: the chat's weak spots."""
+
+from bot.core.team import QuestionScore, weak_spots
+
+
+def test_weak_spots_are_the_five_lowest_average_grades():
+    totals = [("a", 9, 3), ("b", 3, 3), ("c", 4, 2), ("d", 5, 2), ("e", 2, 1), ("f", 6, 3), ("g", 7, 3)]
+    spots = weak_spots(totals)
+    # Averages 1.0, then 2.0 three times (more grades first: f 3, c 2, e 1), then 2.33; d (2.5) and a (3.0) out.
+    assert [s.question_id for s in spots] == ["b", "f", "c", "e", "g"]
+    assert spots[0] == QuestionScore("b", 1.0, 3)
+
+
+def test_ties_go_to_the_question_graded_more_often_then_to_its_id():
+    assert [s.question_id for s in weak_spots([("y", 2, 2), ("x", 2, 2), ("z", 4, 4)], size=3)] == ["z", "x", "y"]
+
+
+def test_no_grades_no_weak_spots():
+    assert weak_spots([]) == [] and weak_spots([("a", 0, 0)]) == []
+
+
+def test_a_question_is_held_out_once_three_members_report_it():
+    from bot.core.team import held_out
+
+    assert held_out({"a": 2, "b": 3, "c": 4}) == {"b", "c"}
+    assert held_out({}) == frozenset()
+
+
+def test_a_change_of_the_question_or_its_answer_is_a_new_version_of_it():
+    from bot.core.team import notes_version
+
+    version = notes_version("What is a Pod?", "The smallest unit.")
+    assert version == notes_version("What is a Pod?", "The smallest unit.")
+    assert version != notes_version("What is a Pod?", "The smallest deployable unit.")
+    assert version != notes_version("What is a pod?", "The smallest unit.")
