@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from bot.core import schedule as sched
 from bot.core.choice import choose_by_team_memory, choose_daily_question
@@ -22,7 +22,7 @@ from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, com
 from bot.core.schedule import Defaults
 from bot.core.team import team_recall
 from bot.drill_commands import COMMAND_HANDLERS, CommandContext, practice_question
-from bot.standings import board_text, streak_of
+from bot.standings import board_text, streak_of, week_recap_reply
 from bot.store import ChatStatus, Store
 
 
@@ -177,8 +177,12 @@ class Drill:
         if not self.store.deliveries.drill_days(chat_key, since=monday, before=day):
             board = board_text(self.store, row, None, "week", monday - timedelta(days=7), monday,
                                title_key="weekly_summary")
-            if board:
+            if board:  # no board, no grades last week: no recap either (and no more queries for it)
                 replies.append(Reply(board, kind="board"))
+                # As of the day's start, so that a retried send says the same.
+                recap = week_recap_reply(self.store, row, monday, datetime.combine(day, time(0), timezone.utc))
+                if recap is not None:
+                    replies.append(recap)
         body = text(lang, "daily_question", date=day.isoformat(), topic=question["topic"], question=question["question"])
         replies.append(Reply(body, buttons=(Button(text(lang, "show_answer"), reveal_payload(delivery_id), "reveal"),),
                              kind="question", delivery_id=delivery_id, question_id=question["id"]))

@@ -48,14 +48,15 @@ class _Sends:
 
 
 class SlotPacer:
-    """Sends evenly spaced below `per_second`, and never more than that in any one-second window; waiting
-    requests are served by priority (PERSON, BROADCAST, REMINDER). `headroom` (a fraction of the limit left unused) is a margin for
-    a platform that counts a little differently than it documents."""
+    """Sends evenly spaced a little below `per_second` (`headroom`, a fraction of the limit, is left unused
+    by the spacing), and never more than `per_second` in any one-second window, counted as the platform
+    counts at the latest; waiting requests are served by priority (PERSON, BROADCAST, REMINDER)."""
 
     def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic, headroom: float = 0.01):
-        rate = per_second * (1 - headroom)
-        self.interval = 1.0 / rate
-        self.per_window = max(1, int(rate))  # sends in any window of WINDOW seconds
+        self.interval = 1.0 / (per_second * (1 - headroom))
+        # The window counts every send until its answer: the platform's count can never be higher, so the
+        # limit itself is safe here (a fraction of it would cost a 30/s bot a whole send a second).
+        self.per_window = max(1, int(per_second))  # sends in any window of WINDOW seconds
         self.clock = clock
         self._free_at = 0.0
         self._sends = _Sends()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.core.commands import practice_payload
 from bot.core.messages import text
 from bot.core.progress import (
     CALENDAR_WEEKS, Streak, StreakCalendar, StreakState, advance, calendar_days, leaderboard, shown, streak,
 )
+from bot.core.replies import Button, Reply
 from bot.core.schedule import week_start
+from bot.core.team import team_recall, week_recap
 from bot.store import Store
 
 
@@ -80,3 +83,48 @@ def board_text(store: Store, row: dict, caller: str | None, period: str, since: 
         lines += ["…", text(lang, "leaderboard_line", rank=own.rank, name=own.name, points=own.points,
                             streak=own.streak)]
     return "\n".join(lines)
+
+
+def week_recap_reply(store: Store, row: dict, monday: date, now: datetime) -> Reply | None:
+    """The recap of the week before `monday` for the chat's first drill day of a week; None when nobody graded."""
+    lang, key = row["language"], row["key"]
+    since = monday - timedelta(days=7)
+    grades = store.grades.week_grades(key, since, monday)
+    if not grades:
+        return None
+    points = {member: pts for member, (_, pts) in store.grades.points_by_member(key, since, monday).items()}
+    before = {member: pts for member, (_, pts) in store.grades.points_by_member(key, since - timedelta(days=7), since).items()}
+    members = sorted({member for member, *_ in grades} | set(points))
+    streaks = {member: found.current for member, found in current_streaks(store, key, members).items()}
+    recap = week_recap(grades, store.deliveries.drill_days(key, since, monday), points, before, streaks,
+                       store.chats.hidden_members(key), _topic_recall(store, key, now))
+    names = {member: name for member, (name, _) in store.grades.points_by_member(key).items()}
+    lines = [text(lang, "recap_title"), text(lang, "recap_members", members=recap.members, days=recap.graded_days,
+                                             drill_days=recap.drill_days)]
+    buttons: tuple[Button, ...] = ()
+    if recap.hardest is not None:
+        question = store.bank.question(recap.hardest.question_id)
+        lines.append(text(lang, "recap_hardest", question=question["question"], average=f"{recap.hardest.average:.1f}"))
+        if question["active"]:
+            buttons = (Button(text(lang, "practise_it"), practice_payload(question["id"]), "practice"),)
+    if recap.streaks:
+        lines.append(text(lang, "recap_streaks", streaks=", ".join(
+            text(lang, "recap_streak", name=names.get(member, member), days=days) for member, days in recap.streaks)))
+    if recap.most_improved is not None:
+        member, gained = recap.most_improved
+        lines.append(text(lang, "recap_improved", name=names.get(member, member), points=gained))
+    if recap.fading_topic is not None:
+        lines.append(text(lang, "recap_fading", topic=recap.fading_topic))
+    return Reply("\n".join(lines), buttons=buttons, kind="board")
+
+
+def _topic_recall(store: Store, chat_key: str, now: datetime) -> dict[str, float]:
+    """topic -> the chat's mean recall of its active questions today (a question nobody has a card for is 0)."""
+    members, cards = store.grades.team_cards(chat_key)
+    if not members:
+        return {}
+    recall = team_recall(cards, members, now)
+    per_topic: dict[str, list[float]] = {}
+    for question_id, topic in store.bank.active_questions_with_topics():
+        per_topic.setdefault(topic, []).append(recall.get(question_id, 0.0))
+    return {topic: sum(values) / len(values) for topic, values in per_topic.items()}

@@ -100,3 +100,16 @@ def test_the_team_memory_choice_is_deterministic_for_a_fixed_clock():
     other_days = {choose_by_team_memory(ids, set(ids), recall, [], 7, TODAY + timedelta(days=n)) for n in range(10)}
     assert len(other_days) > 1  # ties do not always fall the same way
     assert choose_by_team_memory([], set(), {}, [], 7, TODAY) is None
+
+
+def test_team_recall_uses_fsrs_own_forgetting_curve():
+    from fsrs import Card, Scheduler, State
+
+    from bot.core.practice import retrievability
+
+    scheduler = Scheduler(enable_fuzzing=False)
+    for stability, days in ((0.5, 0), (2.3, 1), (2.3, 9), (40.0, 30), (300.0, 400)):
+        last = NOW - timedelta(days=days, hours=5)
+        card = Card(card_id=1, state=State.Review, stability=stability, last_review=last, due=NOW)
+        assert retrievability(stability, last, NOW) == scheduler.get_card_retrievability(card, NOW)
+    assert retrievability(None, NOW, NOW) == 0.0

@@ -79,13 +79,13 @@ async def test_a_streak_runs_across_the_weekend(app, drill_day):
     assert app.drill.streak_of(SEOUL_GROUP.key, MEMBER.key).current == 6
 
 
-async def test_the_first_drill_day_of_a_week_brings_last_weeks_board(app, drill_day):
+async def test_the_first_drill_day_of_a_week_brings_last_weeks_board_and_recap(app, drill_day):
     friday = await drill_day(seoul(27))
     grade(app, MEMBER, friday, "knew", seoul(27, 10))
     await drill_day(datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc))
     _, monday_replies = drill_day.sender.sent[-1]
-    assert [r.kind for r in monday_replies] == ["board", "question"]
-    assert "Bo" in monday_replies[0].text
+    assert [r.kind for r in monday_replies] == ["board", "board", "question"]  # the board, the recap, the question
+    assert "Bo" in monday_replies[0].text and "1명이 채점" in monday_replies[1].text
     await drill_day(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc))
     assert [r.kind for r in drill_day.sender.sent[-1][1]] == ["question"]
 

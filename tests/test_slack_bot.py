@@ -13,9 +13,11 @@ import pytest
 from PIL import Image, ImageColor
 from slack_sdk.signature import SignatureVerifier
 
+from bot.adapters.slack import chat_ref, member_ref
 from bot.adapters.streak_calendar import FILLS, HEIGHT, WIDTH, cell_box
 from bot.app import build_app
 from bot.config import load_settings
+from bot.core.commands import grade_payload
 from bot.platforms import open_platforms
 from bot.reminder_sweep import ReminderSweep
 from factories import store_snapshot
@@ -474,3 +476,23 @@ async def test_a_reminder_goes_to_the_members_dm_and_not_to_one_who_turned_it_of
     (reminder,) = slack.fake.messages("DU0BO")
     assert set(buttons(reminder["blocks"])) == {"drill_reveal"} and slack.fake.messages("DU0ANN") == []
     assert await ReminderSweep(slack.app.store, slack.app.drill, slack.senders).sweep(evening) == 0  # once a day
+
+
+async def test_the_weekly_recap_is_posted_once_on_the_first_drill_day_of_a_week(slack):
+    await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
+    channel = chat_ref(CHANNEL, "drill")
+    for day in range(5):  # last week: Ann grades every day, Bo from Tuesday
+        when = NOW - timedelta(days=7 - day)
+        await slack.app.delivery(slack.senders, lambda when=when: when).sweep(when)
+        delivery_id = slack.app.store.deliveries.latest_drill_day(channel.key)["id"]
+        for user, grade in (("U0ANN", "knew"), ("U0BO", "partly" if day else None)):
+            if grade:
+                slack.app.drill.action(channel, member_ref(user, NAMES[user]), grade_payload(delivery_id, grade),
+                                       when + timedelta(hours=1))
+    before = len(slack.fake.messages(CHANNEL))
+    assert (await slack.sweep()).sent == 1
+    posted = slack.fake.messages(CHANNEL)[before:]
+    recaps = [m for m in posted if "Last week in review" in m["text"] or "지난주 돌아보기" in m["text"]]
+    assert len(recaps) == 1 and len(posted) == 3  # last week's board, the recap, today's question
+    assert set(buttons(recaps[0]["blocks"])) == {"drill_practice"}
+    assert (await slack.sweep()).sent == 0 and len(slack.fake.messages(CHANNEL)) == before + 3

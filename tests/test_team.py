@@ -33,3 +33,36 @@ def test_a_change_of_the_question_or_its_answer_is_a_new_version_of_it():
     assert version == notes_version("What is a Pod?", "The smallest unit.")
     assert version != notes_version("What is a Pod?", "The smallest deployable unit.")
     assert version != notes_version("What is a pod?", "The smallest unit.")
+
+
+def test_the_recap_of_a_week_of_made_up_grades():
+    from datetime import date, timedelta
+
+    from bot.core.team import week_recap
+
+    monday = date(2026, 11, 23)
+    days = [monday + timedelta(days=n) for n in range(5)]
+    grades = [
+        ("ann", days[0], "q1", "knew"), ("bo", days[0], "q1", "missed"), ("cy", days[0], "q1", "partly"),
+        ("ann", days[1], "q2", "missed"), ("bo", days[1], "q2", "missed"),
+        ("ann", days[3], "q4", "knew"), ("hidden", days[3], "q4", "knew"),
+    ]
+    recap = week_recap(
+        grades, days, points={"ann": 7, "bo": 2, "cy": 2, "hidden": 3}, points_before={"ann": 6, "bo": 0, "hidden": 0},
+        streaks={"ann": 4, "bo": 0, "cy": 1, "hidden": 9, "di": 2}, hidden=["hidden"],
+        topic_recall={"docker": 0.4, "kubernetes": 0.2})
+    assert (recap.members, recap.graded_days, recap.drill_days) == (4, 3, 5)  # the hidden member is counted
+    assert recap.hardest == QuestionScore("q2", 1.0, 2)
+    assert recap.streaks == (("ann", 4), ("di", 2), ("cy", 1))  # the hidden member's 9 is not named
+    assert recap.most_improved == ("bo", 2)  # a tie on +2 with cy goes by name; the hidden +3 is not named
+    assert recap.fading_topic == "kubernetes"
+
+
+def test_a_recap_of_a_quiet_week_names_nobody():
+    from datetime import date
+
+    from bot.core.team import week_recap
+
+    recap = week_recap([], [date(2026, 11, 23)], {}, {}, {}, [], {})
+    assert (recap.members, recap.hardest, recap.streaks, recap.most_improved, recap.fading_topic) == (0, None, (), None,
+                                                                                                     None)

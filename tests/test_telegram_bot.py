@@ -392,3 +392,28 @@ async def test_remind_in_a_group_asks_a_member_who_never_started_the_bot_to_star
     await deliver(fake, command(GROUP, 43, "/remind on"), "sendMessage", 1)
     assert "Start" in last_sent(fake, GROUP)["text"] or "시작" in last_sent(fake, GROUP)["text"]
     assert app.store.reminders.get(f"telegram:{GROUP}", "telegram:43") is None
+
+
+async def test_the_weekly_recap_is_posted_once_on_the_first_drill_day_of_a_week(telegram):
+    fake, app, senders = telegram
+    fake.set_chat_member(GROUP, 42, "administrator")
+    await deliver(fake, command(GROUP, 42, "/subscribe 09:00 Asia/Seoul"), "sendMessage", 1)
+    group = ChatRef(f"telegram:{GROUP}", "telegram", "group", "Team")
+    for day in range(5):  # last week, Monday to Friday: Ann grades every day, Bo misses the first
+        when = NOW - timedelta(days=7 - day)
+        await app.delivery(senders, lambda when=when: when).sweep(when)
+        delivery_id = app.store.deliveries.latest_drill_day(group.key)["id"]
+        for user_id, grade in ((42, "knew"), (43, "missed" if day else None)):
+            if grade:
+                app.drill.action(group, MemberRef(f"telegram:{user_id}", USERS[user_id]),
+                                 grade_payload(delivery_id, grade), when + timedelta(hours=1))
+    before = len(fake.sent_messages(GROUP))
+    assert (await app.delivery(senders, lambda: NOW).sweep(NOW)).sent == 1
+    sent = [m["text"] for m in fake.sent_messages(GROUP)[before:]]
+    recaps = [t for t in sent if "지난주 돌아보기" in t]
+    assert len(recaps) == 1 and len(sent) == 3  # last week's board, the recap, today's question
+    assert "2명이 채점했고, 5번의 문제 중 5번" in recaps[0] and "Ann 5일" in recaps[0]
+    (practise,) = fake.sent_messages(GROUP)[before + 1]["reply_markup"]["inline_keyboard"][0]
+    assert practise["callback_data"].startswith("pq:")
+    assert (await app.delivery(senders, lambda: NOW).sweep(NOW + timedelta(minutes=1))).sent == 0
+    assert len(fake.sent_messages(GROUP)) == before + 3  # once: the day was claimed

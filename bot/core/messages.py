@@ -187,6 +187,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ko": "{chat}의 오늘의 문제가 아직 열려 있어요. 지금 풀어 보세요.",
         "en": "Today's question in {chat} is still open: there is time to try it.",
     },
+    "recap_title": {"ko": "**지난주 돌아보기**", "en": "**Last week in review**"},
+    "recap_members": {
+        "ko": "{members}명이 채점했고, {drill_days}번의 문제 중 {days}번 채점이 있었습니다.",
+        "en": "{members} members graded, on {days} of {drill_days} drill days.",
+    },
+    "recap_hardest": {
+        "ko": "가장 어려웠던 문제: {question} (평균 {average})",
+        "en": "The hardest question: {question} (average {average})",
+    },
+    "recap_streaks": {"ko": "가장 긴 연속 기록: {streaks}", "en": "Longest streaks: {streaks}"},
+    "recap_streak": {"ko": "{name} {days}일", "en": "{name} {days} days"},
+    "recap_improved": {
+        "ko": "가장 많이 오른 사람: {name} (+{points}점)",
+        "en": "Most improved: {name} (+{points} points on the week before)",
+    },
+    "recap_fading": {
+        "ko": "팀이 가장 빨리 잊고 있는 주제: {topic}",
+        "en": "The topic the team is forgetting fastest: {topic}",
+    },
+    "practise_it": {"ko": "이 문제 연습", "en": "Practise it"},
     "last_freeze": {
         "ko": "마지막 프리즈: {day}",
         "en": "Last freeze used: {day}",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from fsrs import Card, Rating, Scheduler, State
+from fsrs import Card, Rating, Scheduler
 
 RATINGS = {"knew": Rating.Good, "partly": Rating.Hard, "missed": Rating.Again}
 # No fuzzing: the same grades at the same times give the same due dates (reproducible tests).
@@ -49,8 +49,16 @@ def pick_practice_question(
     return min(pool, key=lambda qid: (cards[qid][1] or 0.0, cards[qid][0], qid))
 
 
+# FSRS's forgetting curve, R = (1 + FACTOR * days / stability) ** DECAY, with the scheduler's own parameters:
+# the team-memory choice evaluates it for every card of a chat's members, every day, so not through a Card.
+_DECAY = -_SCHEDULER.parameters[20]
+_FACTOR = 0.9 ** (1 / _DECAY) - 1
+
+
 def retrievability(stability: float | None, last_review: datetime, now: datetime) -> float:
     """FSRS's probability that a member recalls a question at `now`, from their card's stability and the
-    time of its last review (0 for a card with no stability yet)."""
-    card = Card(card_id=0, state=State.Review, stability=stability, last_review=last_review, due=now)
-    return _SCHEDULER.get_card_retrievability(card, now)
+    time of its last review (0 for a card with no stability yet), as fsrs's get_card_retrievability."""
+    if not stability:
+        return 0.0
+    days = max(0, (now - last_review).days)
+    return (1 + _FACTOR * days / stability) ** _DECAY

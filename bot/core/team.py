@@ -6,7 +6,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.core.practice import retrievability
 from bot.core.progress import POINTS
@@ -54,3 +54,47 @@ def notes_version(question: str, answer: str) -> str:
     """What a report is about: the question as it read then. A change of its text or answer in the notes
     makes a new version, and the reports of the old one no longer count."""
     return hashlib.sha256(f"{question}\0{answer}".encode()).hexdigest()[:16]
+
+
+RECAP_STREAKS = 3  # the longest current streaks a recap names
+
+
+@dataclass(frozen=True)
+class WeekRecap:
+    """What a chat did last week, for the first drill day of the next one."""
+
+    members: int  # members who graded at least once (hidden ones too: counted, never named)
+    graded_days: int  # drill days on which somebody graded
+    drill_days: int
+    hardest: QuestionScore | None  # the lowest average grade of the week's questions
+    streaks: tuple[tuple[str, int], ...]  # (member, current streak), the longest first, hidden members left out
+    most_improved: tuple[str, int] | None  # (member, points gained on the week before), hidden left out
+    fading_topic: str | None  # the topic with the lowest team recall today
+
+
+def week_recap(
+    grades: Iterable[tuple[str, date, str, str]], drill_days: Iterable[date], points: Mapping[str, int],
+    points_before: Mapping[str, int], streaks: Mapping[str, int], hidden: Iterable[str],
+    topic_recall: Mapping[str, float],
+) -> WeekRecap:
+    """The recap of a week from its grades (member, drill day, question id, grade), its drill days, each
+    member's points in it and in the week before, their current streaks and the topics' team recall."""
+    hidden = set(hidden)
+    graded = list(grades)
+    totals: dict[str, list[int]] = {}
+    for _, _, question_id, grade in graded:
+        totals.setdefault(question_id, []).append(GRADE_SCORES[grade])
+    hardest = weak_spots(((qid, sum(scores), len(scores)) for qid, scores in totals.items()), size=1)
+    named = sorted(((member, days) for member, days in streaks.items() if days > 0 and member not in hidden),
+                   key=lambda item: (-item[1], item[0]))
+    gains = [(member, points.get(member, 0) - points_before.get(member, 0)) for member in points if member not in hidden]
+    best_gain = min(gains, key=lambda item: (-item[1], item[0]), default=None)
+    return WeekRecap(
+        members=len({member for member, *_ in graded}),
+        graded_days=len({day for _, day, *_ in graded}),
+        drill_days=len(set(drill_days)),
+        hardest=hardest[0] if hardest else None,
+        streaks=tuple(named[:RECAP_STREAKS]),
+        most_improved=best_gain if best_gain and best_gain[1] > 0 else None,
+        fading_topic=min(topic_recall, key=lambda topic: (topic_recall[topic], topic)) if topic_recall else None,
+    )

@@ -127,6 +127,11 @@ class BankStore(StorePart):
             self._held = held_out(reporters)
         return self._held
 
+    def active_questions_with_topics(self) -> list[tuple[str, str]]:
+        """(id, topic) of every active question, in bank order."""
+        self.active_question_ids()
+        return list(self._active or [])
+
     def question(self, question_id: str) -> Question | None:
         """One question by id, active or retired."""
         rows = list(self.db.query("select * from questions where id = ?", [question_id]))

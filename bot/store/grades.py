@@ -41,6 +41,13 @@ class GradeStore(StorePart):
             " where d.chat = ? and d.local_date >= ? and q.active = 1 group by d.question_id",
             [chat_key, since.isoformat()]).fetchall()
 
+    def week_grades(self, chat_key: str, since: date, before: date) -> list[tuple[str, date, str, str]]:
+        """(member, drill day, question id, grade) of every grade of the chat's daily questions in [since, before)."""
+        rows = self.db.execute(
+            "select g.member, d.local_date, d.question_id, g.grade from deliveries d join grades g on g.delivery_id = d.id"
+            " where d.chat = ? and d.local_date >= ? and d.local_date < ?", [chat_key, since.isoformat(), before.isoformat()])
+        return [(member, date.fromisoformat(day), question_id, grade) for member, day, question_id, grade in rows]
+
     def completed_since(self, chat_key: str, since: date, members: Collection[str]) -> dict[str, set[date]]:
         """member -> the chat's drill days from `since` on that they completed (graded on time)."""
         # One JSON parameter rather than one per member: a big chat would pass SQLite's variable limit.

@@ -154,13 +154,25 @@ class ChatHistory:
         return rows
 
     def streaks(self, days: int) -> list[tuple[int, int]]:
-        """(current, best) of every member, by the README's rule, from the days they completed."""
+        """(current, best) of every member, by the README's rules, from the days they completed: a walk of
+        its own over the bits, oldest day first, freezes included (one per 7 completed days, at most 2,
+        used by a missed closed day while a streak runs)."""
         result = []
         for mask in self.completed:
-            marks = format(mask, f"0{days}b")  # the latest day first
-            # The latest day is still open: not having completed it breaks nothing.
-            current = len(marks) - len(marks.lstrip("1")) if marks[0] == "1" else len(marks) - 1 - len(marks[1:].lstrip("1"))
-            result.append((current, max(map(len, marks.split("0")))))
+            marks = format(mask, f"0{days}b")[::-1]  # the oldest day first; the last one is still open
+            run = best = held = completed = 0
+            for index, mark in enumerate(marks):
+                if mark == "1":
+                    run, completed = run + 1, completed + 1
+                    held += completed % 7 == 0 and held < 2
+                elif index == days - 1:
+                    pass  # the open day: not having completed it yet breaks nothing
+                elif run and held:
+                    held -= 1  # a freeze keeps the streak; the day adds nothing
+                else:
+                    run = 0
+                best = max(best, run)
+            result.append((run, best))
         return result
 
     def totals(self) -> list[tuple]:
