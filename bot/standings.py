@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from bot.core.commands import practice_payload
 from bot.core.messages import text
 from bot.core.progress import (
-    CALENDAR_WEEKS, Streak, StreakCalendar, StreakState, advance, calendar_days, leaderboard, shown, streak,
+    CALENDAR_WEEKS, Streak, StreakCalendar, StreakState, advance, calendar_days, leaderboard, streak,
 )
 from bot.core.replies import Button, Reply
 from bot.core.schedule import week_start
@@ -32,36 +32,40 @@ def streak_calendar(store: Store, chat_key: str, member_key: str, today: date, l
     return StreakCalendar(tuple(sorted(shown.items())), today, streak(days, graded, freezes_after), language)
 
 
-def current_streaks(store: Store, chat_key: str, members: Collection[str]) -> dict[str, Streak]:
-    """These members' streaks in the chat, by the rule of `streak`.
+def current_streaks(store: Store, chat_key: str, members: Collection[str]) -> dict[str, int]:
+    """These members' current streaks in the chat, by the rule of `streak`.
 
-    Freezes make a streak depend on the whole history, so each member's state as of a closed drill day
-    is kept (streak_states) and carried forward over the days closed since: a board reads the few recent
-    days' grades, not a year of them. A stored state whose history changed under it starts over.
+    Freezes make a streak depend on the whole history, so each member's state as of the last closed drill
+    day is kept (streak_states): a board reads it and the open day's grades, and carries a state forward
+    only over the days closed since it was kept. A stored state whose history changed under it starts over.
     """
     days = store.deliveries.drill_days(chat_key)
     if not days or not members:
-        return {member: Streak(0, 0) for member in members}
+        return dict.fromkeys(members, 0)
     closed, open_day = days[:-1], days[-1]
+    last_closed = closed[-1].isoformat() if closed else None
     stored = store.grades.streak_states(chat_key, members)
-    states = {}
+    current, behind = {}, {}
     for member in members:
-        state = stored.get(member, StreakState())
-        if state.days > len(closed) or (state.days and closed[state.days - 1] != state.through):
-            state = StreakState()
-        states[member] = state
-    first = min(state.days for state in states.values())
+        row = stored.get(member)
+        if row is not None and (row.days, row.through) == (len(closed), last_closed):
+            current[member] = row.run  # up to date: nothing to read but the open day
+            continue
+        state = StreakState()
+        if row is not None and 0 < row.days <= len(closed) and closed[row.days - 1].isoformat() == row.through:
+            state = row.state()
+        behind[member] = state
+    first = min((state.days for state in behind.values()), default=len(closed))
     done = store.grades.completed_since(chat_key, (closed + [open_day])[first], members)
-    moved, streaks, freezes_after = {}, {}, store.runtime.freezes_after()
-    for member, state in states.items():
-        completed = done.get(member, set())
-        new = advance(state, closed[state.days:], completed, freezes_after)
+    moved, freezes_after = {}, store.runtime.freezes_after() if behind else None
+    for member, state in behind.items():
+        new = advance(state, closed[state.days:], done.get(member, ()), freezes_after)
         if new != state:
             moved[member] = new
-        streaks[member] = shown(new, open_day in completed)
+        current[member] = new.run
     if moved:
         store.grades.put_streak_states(chat_key, moved)
-    return streaks
+    return {member: run + (open_day in done.get(member, ())) for member, run in current.items()}
 
 
 def board_text(store: Store, row: dict, caller: str | None, period: str, since: date | None, before: date | None,
@@ -73,7 +77,7 @@ def board_text(store: Store, row: dict, caller: str | None, period: str, since: 
         return None
     # Every member's streak in one walk back over the recent drill days, not one history read per member.
     streaks = current_streaks(store, row["key"], list(points))
-    entries = [(m, name, pts, streaks[m].current) for m, (name, pts) in points.items()]
+    entries = [(m, name, pts, streaks[m]) for m, (name, pts) in points.items()]
     top, own = leaderboard(entries, caller=caller, hidden=store.chats.hidden_members(row["key"]))
     lines = [text(lang, title_key, period=text(lang, f"period_{period}"))]
     lines += [text(lang, "leaderboard_line", rank=s.rank, name=s.name, points=s.points, streak=s.streak) for s in top]
@@ -95,7 +99,7 @@ def week_recap_reply(store: Store, row: dict, monday: date, now: datetime) -> Re
     points = {member: pts for member, (_, pts) in store.grades.points_by_member(key, since, monday).items()}
     before = {member: pts for member, (_, pts) in store.grades.points_by_member(key, since - timedelta(days=7), since).items()}
     members = sorted({member for member, *_ in grades} | set(points))
-    streaks = {member: found.current for member, found in current_streaks(store, key, members).items()}
+    streaks = current_streaks(store, key, members)
     recap = week_recap(grades, store.deliveries.drill_days(key, since, monday), points, before, streaks,
                        store.chats.hidden_members(key), _topic_recall(store, key, now))
     names = {member: name for member, (name, _) in store.grades.points_by_member(key).items()}

@@ -53,7 +53,7 @@ def test_every_members_streak_on_a_board_matches_the_streak_rule_as_days_go_by(s
             history(store, chat, members, rng.randint(0, 15), rng, now)
             days = store.deliveries.drill_days(chat)
             boards = current_streaks(store, chat, members)
-            expected = {m: streak(days, store.grades.completed_days(chat, m)) for m in members}
+            expected = {m: streak(days, store.grades.completed_days(chat, m)).current for m in members}
             assert boards == expected, chat
 
 
@@ -63,7 +63,7 @@ def test_a_stored_streak_state_whose_history_changed_is_worked_out_again(store, 
     before = current_streaks(store, "console:team", members)
     assert store.grades.streak_states("console:team", members)
     # An earlier drill day appears under the stored state (two chats' histories merged): it counts.
-    store.db.execute("update streak_states set state = json_set(state, '$.through', '1999-01-01')")
+    store.db.execute("update streak_states set through = '1999-01-01'")
     assert current_streaks(store, "console:team", members) == before
 
 

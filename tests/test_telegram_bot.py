@@ -133,7 +133,7 @@ async def test_group_subscribe_is_for_admins_and_the_answer_is_posted_once_as_a_
     await deliver(fake, tap(GROUP, 42, show["callback_data"], question, "g2"), "answerCallbackQuery", 2)
     assert len(fake.sent_messages(GROUP)) == 4  # the second tap got a toast, not another post
 
-    knew, partly, _, _ = last_markup(fake)
+    knew, partly, _ = last_markup(fake)
     await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "g3"), "answerCallbackQuery", 3)
     await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "g4"), "answerCallbackQuery", 4)
     assert {m: p for m, (_, p) in app.store.grades.points_by_member(f"telegram:{GROUP}").items()} == {
@@ -226,7 +226,7 @@ async def test_streak_and_leaderboard_after_two_members_grade(telegram):
     (show,) = last_markup(fake)
     await deliver(fake, tap(GROUP, 43, show["callback_data"], question, "s1"), "sendMessage", 3)
     answer = last_sent(fake, GROUP)
-    knew, partly, _, _ = last_markup(fake)
+    knew, partly, _ = last_markup(fake)
     await deliver(fake, tap(GROUP, 43, partly["callback_data"], answer, "s2"), "answerCallbackQuery", 2)
     await deliver(fake, tap(GROUP, 42, knew["callback_data"], answer, "s3"), "answerCallbackQuery", 3)
 
@@ -343,8 +343,8 @@ async def test_a_group_answer_with_code_links_to_a_private_copy_with_its_code_fo
         await deliver(fake, tap(GROUP, 43, show["callback_data"], question, "g1"), "sendMessage", 4)
         spoiler = fake.sent_messages(GROUP)[-1]
         assert "<tg-spoiler>" in spoiler["text"] and "<code" not in spoiler["text"]  # Telegram forbids code there
-        grades, (link,) = spoiler["reply_markup"]["inline_keyboard"]
-        assert len(grades) == 4 and link["url"] == f"https://t.me/drill_test_bot?start=ans{delivery_id}"
+        grades, (report,), (link,) = spoiler["reply_markup"]["inline_keyboard"]
+        assert len(grades) == 3 and report["callback_data"].startswith("f:") and link["url"] == f"https://t.me/drill_test_bot?start=ans{delivery_id}"
 
         await deliver(fake, command(PRIVATE, 43, f"/start ans{delivery_id}", 2), "sendMessage", 5)
         private = last_sent(fake, PRIVATE)

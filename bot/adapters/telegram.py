@@ -65,9 +65,14 @@ def member_ref(user: User, is_admin: bool = False) -> MemberRef:
 
 
 def keyboard(reply: Reply, link: dict | None = None) -> dict | None:
-    """A reply's buttons as one row of inline buttons, and a link button ({"text", "url"}) in a row of its
-    own: the Bot API's InlineKeyboardMarkup, as the JSON it is sent as."""
-    rows = [[{"text": b.label, "callback_data": b.payload} for b in reply.buttons], [link] if link else []]
+    """A reply's buttons as one row of inline buttons, *Report a problem* and a link button ({"text", "url"})
+    each in a row of their own (a phone's row holds three or four): the Bot API's InlineKeyboardMarkup, as
+    the JSON it is sent as."""
+    def row(buttons) -> list[dict]:
+        return [{"text": b.label, "callback_data": b.payload} for b in buttons]
+
+    rows = [row(b for b in reply.buttons if b.role != "flag"), row(b for b in reply.buttons if b.role == "flag"),
+            [link] if link else []]
     return {"inline_keyboard": [row for row in rows if row]} if any(rows) else None
 
 

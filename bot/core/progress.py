@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 GRADES = ("knew", "partly", "missed")
@@ -40,37 +40,34 @@ class StreakState:
     days: int = 0  # closed drill days counted: a history that changed under a stored state shows here
 
 
-def walk(state: StreakState, closed_days: Iterable[date], done: Collection[date],
-         freezes_after: date | None = None) -> Iterator[tuple[date, str, StreakState]]:
-    """Each closed drill day after `state` (oldest first) with what it did to the streak: "completed",
-    "frozen" (missed, but a held freeze kept the streak; the day adds nothing) or "lost" (missed).
+def advance(state: StreakState, closed_days: Iterable[date], done: Collection[date],
+            freezes_after: date | None = None, outcomes: dict[date, str] | None = None) -> StreakState:
+    """The state after more closed drill days (oldest first, all after `state.through`); `outcomes`, when
+    given, gets what each day did to the streak: "completed", "frozen" (missed, but a held freeze kept the
+    streak; the day adds nothing) or "lost" (missed).
 
     A freeze is earned with every FREEZE_EVERY-th completed day while fewer than MAX_FREEZES are held,
     and is used only when a streak is at stake: a missed day with no run to keep costs nothing. Days up
     to `freezes_after` (the last drill day before freezes existed) keep the streaks they made then.
     """
+    # Plain locals, not a dataclass per day: /streak and every daily grade walk a chat's whole history.
+    run, best, freezes, completed, last_freeze = state.run, state.best, state.freezes, state.completed, state.last_freeze
+    through, counted = state.through, state.days
     for day in closed_days:
         if day in done:
-            completed = state.completed + 1
-            earned = completed % FREEZE_EVERY == 0 and state.freezes < MAX_FREEZES
-            run = state.run + 1
-            state = replace(state, run=run, best=max(state.best, run), completed=completed,
-                            freezes=state.freezes + earned)
+            run, completed = run + 1, completed + 1
+            best = max(best, run)
+            if completed % FREEZE_EVERY == 0 and freezes < MAX_FREEZES:
+                freezes += 1
             outcome = "completed"
-        elif state.run and state.freezes and (freezes_after is None or day > freezes_after):
-            state, outcome = replace(state, freezes=state.freezes - 1, last_freeze=day), "frozen"
+        elif run and freezes and (freezes_after is None or day > freezes_after):
+            freezes, last_freeze, outcome = freezes - 1, day, "frozen"
         else:
-            state, outcome = replace(state, run=0), "lost"
-        state = replace(state, through=day, days=state.days + 1)
-        yield day, outcome, state
-
-
-def advance(state: StreakState, closed_days: Iterable[date], done: Collection[date],
-            freezes_after: date | None = None) -> StreakState:
-    """The state after more closed drill days (oldest first, all after `state.through`)."""
-    for _, _, after in walk(state, closed_days, done, freezes_after):
-        state = after
-    return state
+            run, outcome = 0, "lost"
+        through, counted = day, counted + 1
+        if outcomes is not None:
+            outcomes[day] = outcome
+    return StreakState(run, best, freezes, completed, last_freeze, through, counted)
 
 
 def shown(state: StreakState, open_day_done: bool) -> Streak:
@@ -95,7 +92,8 @@ def calendar_days(drill_days: Sequence[date], graded: Mapping[date, str], since:
                   freezes_after: date | None = None) -> dict[date, str]:
     """How each drill day from `since` on went for a member whose on-time grades are `graded` (by day)."""
     days = sorted(set(drill_days))
-    outcomes = {day: outcome for day, outcome, _ in walk(StreakState(), days[:-1], graded, freezes_after)}
+    outcomes: dict[date, str] = {}
+    advance(StreakState(), days[:-1], graded, freezes_after, outcomes)
     shown = {day: graded.get(day) or outcomes.get(day, "open") for day in days if day >= since}
     return shown
 

@@ -5,13 +5,29 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection
-from dataclasses import asdict
 from datetime import date, datetime
+from typing import NamedTuple
 
 from bot.core.practice import CardState
 from bot.core.progress import StreakState
 from bot.store.rows import Grade
 from bot.store.connection import BUSY_TIMEOUT_MS, StorePart, write_transaction
+
+
+class StoredStreak(NamedTuple):
+    """A streak_states row as read: dates still as text, since a board needs only `run` of an up-to-date one."""
+
+    run: int
+    best: int
+    freezes: int
+    completed: int
+    last_freeze: str | None
+    through: str | None
+    days: int
+
+    def state(self) -> StreakState:
+        return StreakState(self.run, self.best, self.freezes, self.completed, _day(self.last_freeze),
+                           _day(self.through), self.days)
 
 
 class GradeStore(StorePart):
@@ -60,11 +76,12 @@ class GradeStore(StorePart):
             done.setdefault(member, set()).add(date.fromisoformat(day))
         return done
 
-    def streak_states(self, chat_key: str, members: Collection[str]) -> dict[str, StreakState]:
+    def streak_states(self, chat_key: str, members: Collection[str]) -> dict[str, StoredStreak]:
         """The stored streak states of these members in the chat (see `put_streak_states`)."""
-        rows = self.db.execute("select member, state from streak_states where chat = ?"
-                               " and member in (select value from json_each(?))", [chat_key, json.dumps(list(members))])
-        return {member: _state(json.loads(state)) for member, state in rows}
+        rows = self.db.execute(
+            "select member, run, best, freezes, completed, last_freeze, through, days from streak_states"
+            " where chat = ? and member in (select value from json_each(?))", [chat_key, json.dumps(list(members))])
+        return {row[0]: StoredStreak(*row[1:]) for row in rows}
 
     def put_streak_states(self, chat_key: str, states: dict[str, StreakState]) -> bool:
         """Keep members' streak states as of a closed drill day, for the next board to carry forward.
@@ -72,9 +89,10 @@ class GradeStore(StorePart):
         A board is a read: when another connection holds the write lock this gives up at once (False)
         rather than wait, and the next board carries the states forward again."""
         db = self.db
-        rows = [(chat_key, member, json.dumps(asdict(state), default=str)) for member, state in states.items()]
-        sql = ("insert into streak_states (chat, member, state) values (?, ?, ?)"
-               " on conflict (chat, member) do update set state = excluded.state")
+        rows = [(chat_key, member, state.run, state.best, state.freezes, state.completed, _iso(state.last_freeze),
+                 _iso(state.through), state.days) for member, state in states.items()]
+        sql = ("insert or replace into streak_states (chat, member, run, best, freezes, completed, last_freeze, through,"
+               " days) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         if db.conn.in_transaction:  # a write transaction of ours (a weekly board in a claim): it has the lock
             db.conn.executemany(sql, rows)
             return True
@@ -155,6 +173,10 @@ class GradeStore(StorePart):
         return {qid: (datetime.fromisoformat(due), stability) for qid, due, stability in rows}
 
 
-def _state(stored: dict) -> StreakState:
-    dates = {name: date.fromisoformat(stored[name]) if stored.get(name) else None for name in ("last_freeze", "through")}
-    return StreakState(**{**stored, **dates})
+
+def _day(stored: str | None) -> date | None:
+    return date.fromisoformat(stored) if stored else None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -208,10 +208,11 @@ def m006_streak_states(db: Database) -> None:
     """Each member's streak state as of a closed drill day (freezes make a streak depend on the whole
     history): boards carry it forward over the days since, rather than walking every member's history."""
     db.execute("""
-        create table streak_states (
+        create table streak_states (         -- bot.core.progress.StreakState, a column per field
             chat text not null references chats(key) on update cascade on delete cascade,
             member text not null,
-            state text not null,            -- bot.core.progress.StreakState as JSON
+            run integer not null, best integer not null, freezes integer not null, completed integer not null,
+            last_freeze text, through text, days integer not null,
             primary key (chat, member)
         ) without rowid
     """)
