@@ -16,8 +16,7 @@ import asyncio
 import math
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Callable, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Hashable
 
 WINDOW = 1.0  # seconds: the span a platform counts its per-second limit over
 PERSON, BROADCAST, REMINDER = 0, 1, 2  # who a send is for, first served first
@@ -27,10 +26,12 @@ CATCH_UP = 0.02  # seconds of slots a late timer may still use: a busy loop othe
 class _Sends:
     """The sends to one destination: how many are in flight, and when the finished ones were answered."""
 
+    __slots__ = ("in_flight", "answered", "finished")
+
     def __init__(self) -> None:
         self.in_flight = 0
         self.answered: deque[float] = deque()
-        self.finished = asyncio.Event()  # set at every answer, for whoever waits on a full window
+        self.finished: asyncio.Event | None = None  # made by the first to wait on a full window; set at answers
 
     def free_at(self, now: float, limit: int, span: float) -> float:
         """When one more send fits `limit` in any `span`; infinity while `limit` are in flight."""
@@ -44,7 +45,8 @@ class _Sends:
     def finish(self, now: float) -> None:
         self.in_flight -= 1
         self.answered.append(now)
-        self.finished.set()
+        if self.finished is not None:
+            self.finished.set()
 
 
 class SlotPacer:
@@ -63,16 +65,15 @@ class SlotPacer:
         self._waiting: tuple[deque[asyncio.Future], ...] = (deque(), deque(), deque())  # by priority
         self._timer: asyncio.TimerHandle | None = None
 
-    @asynccontextmanager
-    async def slot(self, priority: int = PERSON) -> AsyncIterator[None]:
-        """Send inside this block; the send counts until its answer, which ends the block."""
-        await self._acquire(priority)
-        try:
-            yield
-        finally:
-            # A cancelled request counts from now: whether it reached the platform is unknown.
-            self._sends.finish(self.clock())
-            self._arm()
+    def slot(self, priority: int = PERSON) -> _PacerSlot:
+        """`async with` it around a send: it waits for a slot, and the send counts until its answer, which
+        ends the block."""
+        return _PacerSlot(self, priority)
+
+    def _answered(self) -> None:
+        # A cancelled request counts from now as well: whether it reached the platform is unknown.
+        self._sends.finish(self.clock())
+        self._arm()
 
     async def _acquire(self, priority: int) -> None:
         now = self.clock()
@@ -128,24 +129,25 @@ class WindowLimit:
         self._sends: defaultdict[Hashable, _Sends] = defaultdict(_Sends)
         self._acquired = 0
 
-    @asynccontextmanager
-    async def slot(self, key: Hashable) -> AsyncIterator[None]:
-        """Send to `key` inside this block, once it fits the window; it counts until its answer."""
+    def slot(self, key: Hashable) -> _WindowSlot:
+        """`async with` it around a send to `key`: it waits until the send fits the window, and the send
+        counts until its answer, which ends the block."""
+        return _WindowSlot(self, key)
+
+    async def _acquire(self, key: Hashable) -> _Sends:
         self._acquired += 1
         if self._acquired % 4096 == 0:
             self.forget_idle()
         sends = self._sends[key]
         while (wait := sends.free_at(self.clock(), self.count, self.seconds) - self.clock()) > 0:
-            sends.finished.clear()
             if wait < math.inf:
                 await asyncio.sleep(wait)
             else:
+                sends.finished = sends.finished or asyncio.Event()
+                sends.finished.clear()
                 await sends.finished.wait()
         sends.in_flight += 1
-        try:
-            yield
-        finally:
-            sends.finish(self.clock())
+        return sends
 
     def forget_idle(self) -> None:
         """Drop keys with nothing left in their window, so memory does not grow with every chat ever seen."""
@@ -154,3 +156,33 @@ class WindowLimit:
                 if not sends.in_flight and (not sends.answered or sends.answered[-1] <= now - self.seconds)]
         for key in idle:
             del self._sends[key]
+
+
+class _PacerSlot:
+    """A SlotPacer's slot as an async context manager; a class, not a generator: every send enters one."""
+
+    __slots__ = ("_pacer", "_priority")
+
+    def __init__(self, pacer: SlotPacer, priority: int):
+        self._pacer, self._priority = pacer, priority
+
+    async def __aenter__(self) -> None:
+        await self._pacer._acquire(self._priority)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._pacer._answered()
+
+
+class _WindowSlot:
+    """A WindowLimit's slot for one key, as _PacerSlot."""
+
+    __slots__ = ("_limit", "_key", "_sends")
+
+    def __init__(self, limit: WindowLimit, key: Hashable):
+        self._limit, self._key = limit, key
+
+    async def __aenter__(self) -> None:
+        self._sends = await self._limit._acquire(self._key)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._sends.finish(self._limit.clock())
