@@ -151,7 +151,8 @@ class Drill:
         cycle, asked = self.store.deliveries.current_cycle(chat["key"])
         eligible = self.store.bank.active_question_ids(chat_topics(chat) or None)
         held = self.store.bank.held_question_ids()  # reported by enough members: wait for the notes to change
-        eligible = [question_id for question_id in eligible if question_id not in held] or eligible
+        if held:  # nearly always empty: the fan-out does not walk the bank once more per chat for nothing
+            eligible = [question_id for question_id in eligible if question_id not in held] or eligible
         if cycle == 0:
             choice = choose_daily_question(eligible, asked, cycle, chat["seed"])
             if choice is None or choice[1] == 0:

@@ -38,6 +38,7 @@ class BankStore(StorePart):
         # (id, topic) of the active questions in bank order; only sync_bank changes the bank, and
         # every delivery of the fan-out needs it.
         self._active: list[tuple[str, str]] | None = None
+        self._active_ids: list[str] = []  # the ids of `_active`, for the chats that take every topic
         self._held: frozenset[str] | None = None  # questions members' reports hold out of the daily choice
 
     def sync_bank(self, questions: list[ParsedQuestion], now: datetime) -> SyncReport:
@@ -99,8 +100,13 @@ class BankStore(StorePart):
         Kept in memory between bank syncs: every delivery of the morning fan-out asks for them.
         """
         if self._active is None:
-            self._active = self.db.execute("select id, topic from questions where active = 1 order by position").fetchall()
-        return [question_id for question_id, topic in self._active if not topics or topic in topics]
+            rows = self.db.execute("select id, topic from questions where active = 1 order by position").fetchall()
+            # The ids first: another store thread that finds `_active` set must find its ids with it.
+            self._active_ids = [question_id for question_id, _ in rows]
+            self._active = rows
+        if not topics:
+            return list(self._active_ids)  # a copy: callers may change theirs
+        return [question_id for question_id, topic in self._active if topic in topics]
 
     def flag(self, question: Question, member_key: str, chat_key: str, reason: str, now: datetime) -> None:
         """A member's report of a problem with a question as it reads now; a second one replaces the reason."""
