@@ -18,7 +18,7 @@ from bot.core.messages import LANGUAGES, days_text, text
 from bot.core.practice import pick_practice_question
 from bot.core.replies import Button, ChatRef, MemberRef, Reply, chat_topics, command_prefix
 from bot.core.schedule import Defaults
-from bot.core.team import WEAK_SPOT_DAYS, weak_spots
+from bot.core.team import WEAK_SPOT_DAYS, question_totals, weak_spots
 from bot.standings import board_text, streak_calendar
 from bot.store import ChatStatus, Store
 
@@ -113,7 +113,10 @@ def weak(ctx: CommandContext) -> list[Reply]:
     """The chat's questions with the lowest average grade in the last WEAK_SPOT_DAYS days, each with a
     button to practise it."""
     today = sched.local_date(ctx.now, ctx.row["zone"] or ctx.defaults.schedule.zone)
-    spots = weak_spots(ctx.store.grades.question_totals(ctx.row["key"], today - timedelta(days=WEAK_SPOT_DAYS)))
+    grades = ctx.store.grades.grades_between(ctx.row["key"], today - timedelta(days=WEAK_SPOT_DAYS),
+                                             today + timedelta(days=1))
+    still_asked = set(ctx.store.bank.active_question_ids())
+    spots = weak_spots(total for total in question_totals(grades) if total[0] in still_asked)
     if not spots:
         return [ctx.say("no_weak_spots", days=WEAK_SPOT_DAYS, private=False)]
     lines = [text(ctx.language, "weak_title", days=WEAK_SPOT_DAYS)]

@@ -88,8 +88,7 @@ class SlotPacer:
             await future
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
-                self._sends.finish(self.clock())  # given a slot it will not use: the next in line may
-                self._arm()
+                self._answered()  # given a slot it will not use: the next in line may
             raise
 
     def _arm(self) -> None:
@@ -103,20 +102,23 @@ class SlotPacer:
         self._timer = None
         now = self.clock()
         if self._free_at <= now and self._sends.free_at(now, self.per_window, WINDOW) <= now:
-            for queue in self._waiting:
-                while queue:
-                    future = queue.popleft()
-                    if not future.cancelled():
-                        future.set_result(None)
-                        # A late timer keeps the slots on their grid, catching up at most CATCH_UP
-                        # of them: lateness never turns into a burst, and the window caps it anyway.
-                        self._free_at = max(self._free_at, now - max(self.interval, CATCH_UP)) + self.interval
-                        self._sends.in_flight += 1  # taken now, so the next check counts it
-                        break
-                else:
-                    continue
-                break
+            future = self._next_waiting()
+            if future is not None:
+                future.set_result(None)
+                # A late timer keeps the slots on their grid, catching up at most CATCH_UP of them:
+                # lateness never turns into a burst, and the window caps it anyway.
+                self._free_at = max(self._free_at, now - max(self.interval, CATCH_UP)) + self.interval
+                self._sends.in_flight += 1  # taken now, so the next check counts it
         self._arm()
+
+    def _next_waiting(self) -> asyncio.Future | None:
+        """The first waiting request, by priority, that was not cancelled meanwhile."""
+        for queue in self._waiting:
+            while queue:
+                future = queue.popleft()
+                if not future.cancelled():
+                    return future
+        return None
 
 
 class WindowLimit:

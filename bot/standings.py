@@ -75,7 +75,7 @@ def board_text(store: Store, row: dict, caller: str | None, period: str, since: 
     points = store.grades.points_by_member(row["key"], since=since, before=before)
     if not points and caller is None:
         return None
-    # Every member's streak in one walk back over the recent drill days, not one history read per member.
+    # Every member's streak from the stored states and the open day, not one history read per member.
     streaks = current_streaks(store, row["key"], list(points))
     entries = [(m, name, pts, streaks[m]) for m, (name, pts) in points.items()]
     top, own = leaderboard(entries, caller=caller, hidden=store.chats.hidden_members(row["key"]))
@@ -93,16 +93,16 @@ def week_recap_reply(store: Store, row: dict, monday: date, now: datetime) -> Re
     """The recap of the week before `monday` for the chat's first drill day of a week; None when nobody graded."""
     lang, key = row["language"], row["key"]
     since = monday - timedelta(days=7)
-    grades = store.grades.week_grades(key, since, monday)
+    grades = store.grades.grades_between(key, since, monday)
     if not grades:
         return None
-    points = {member: pts for member, (_, pts) in store.grades.points_by_member(key, since, monday).items()}
+    week = store.grades.points_by_member(key, since, monday)  # every member who graded that week, late too
+    names = {member: name for member, (name, _) in week.items()}
+    points = {member: pts for member, (_, pts) in week.items()}
     before = {member: pts for member, (_, pts) in store.grades.points_by_member(key, since - timedelta(days=7), since).items()}
-    members = sorted({member for member, *_ in grades} | set(points))
-    streaks = current_streaks(store, key, members)
+    streaks = current_streaks(store, key, sorted(points))
     recap = week_recap(grades, store.deliveries.drill_days(key, since, monday), points, before, streaks,
                        store.chats.hidden_members(key), _topic_recall(store, key, now))
-    names = {member: name for member, (name, _) in store.grades.points_by_member(key).items()}
     lines = [text(lang, "recap_title"), text(lang, "recap_members", members=recap.members, days=recap.graded_days,
                                              drill_days=recap.drill_days)]
     buttons: tuple[Button, ...] = ()

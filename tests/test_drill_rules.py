@@ -284,3 +284,28 @@ async def test_a_missed_day_uses_a_freeze_and_a_late_grade_of_it_changes_nothing
     board = app.drill.command(SEOUL_GROUP, MEMBER, "/leaderboard all", seoul(13, 12))[0].text
     (line,) = [line for line in board.splitlines() if "Bo:" in line]
     assert line == "1. Bo: 23점, 연속 8일"  # 7 x 3 + 0 (late) + 2 points; the frozen day kept the streak
+
+
+async def test_weak_lists_the_chats_hardest_questions_of_30_days_each_with_a_practice_button(app, drill_day):
+    early = await drill_day(seoul(2))  # 24 days before the /weak below: inside its 30 days
+    days = {}
+    for day, (ann, bo) in {24: ("knew", "knew"), 25: ("missed", "partly"), 26: ("partly", "missed")}.items():
+        days[day] = await drill_day(seoul(day))
+        grade(app, ADMIN, days[day], ann, seoul(day, 10))
+        grade(app, MEMBER, days[day], bo, seoul(day, 10))
+    grade(app, MEMBER, early, "missed", seoul(2, 10))
+    reply = app.drill.command(SEOUL_GROUP, MEMBER, "/weak", seoul(26, 12))[0]
+    assert reply.kind == "board" and not reply.private
+    questions = {day: app.store.deliveries.delivery(d)["question_id"] for day, d in days.items()}
+    # Averages: the 2nd 1.0 (one missed), the 25th and 26th 1.5 (missed and partly), the 24th 3.0.
+    practise = [button.payload for button in reply.buttons]
+    assert len(practise) == 4 and practise[-1] == f"pq:{questions[24]}"
+    assert practise[0] == f"pq:{app.store.deliveries.delivery(early)['question_id']}"
+    asked = app.drill.action(SEOUL_GROUP, MEMBER, practise[-1], seoul(26, 12))[0]
+    assert asked.kind == "question" and asked.question_id == questions[24]
+    assert [b.role for b in asked.buttons] == ["reveal"]
+
+
+def test_weak_with_nothing_graded_says_so(app):
+    reply = app.drill.command(SEOUL_GROUP, MEMBER, "/weak", seoul(26, 12))[0]
+    assert reply.buttons == () and "30" in reply.text

@@ -66,3 +66,13 @@ def test_a_recap_of_a_quiet_week_names_nobody():
     recap = week_recap([], [date(2026, 11, 23)], {}, {}, {}, [], {})
     assert (recap.members, recap.hardest, recap.streaks, recap.most_improved, recap.fading_topic) == (0, None, (), None,
                                                                                                      None)
+
+
+def test_question_totals_add_up_each_questions_grades():
+    from datetime import date
+
+    from bot.core.team import question_totals
+
+    day = date(2026, 11, 23)
+    grades = [("ann", day, "q1", "knew"), ("bo", day, "q1", "missed"), ("ann", day, "q2", "partly")]
+    assert sorted(question_totals(grades)) == [("q1", 4, 2), ("q2", 2, 1)]

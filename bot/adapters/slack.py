@@ -212,8 +212,7 @@ class SlackAdapter:
     async def send_reminder(self, pending: dict, reply: Reply) -> None:
         """A reminder, in the member's DM with the app, after the daily questions."""
         try:
-            channel = (await self.client.conversations_open(users=platform_id(pending["member"])))["channel"]["id"]
-            await self._post(channel, reply, priority=REMINDER)
+            await self._post(await self._dm(platform_id(pending["member"])), reply, priority=REMINDER)
         except SlackApiError as refused:
             error = refused.response.get("error", "")
             if error in PERMANENT_ERRORS or error in ("user_not_found", "user_disabled", "cannot_dm_bot"):
@@ -248,13 +247,14 @@ class SlackAdapter:
                     raise
                 await respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
 
+    async def _dm(self, user_id: str) -> str:
+        """The channel of the member's DM with the app (conversations.open gives the same one every time)."""
+        return (await self.client.conversations_open(users=user_id))["channel"]["id"]
+
     async def _upload_calendar(self, chat: ChatRef, user_id: str, calendar: StreakCalendar) -> None:
         """/streak's picture, uploaded (files_upload_v2) into the member's own DM with the app: a file posted
         in a channel would be everyone's to see, and Slack has no ephemeral files."""
-        if chat.kind == "private":
-            channel = platform_id(chat.key)
-        else:
-            channel = (await self.client.conversations_open(users=user_id))["channel"]["id"]
+        channel = platform_id(chat.key) if chat.kind == "private" else await self._dm(user_id)
         png = await asyncio.to_thread(picture, calendar)  # ~15 ms of drawing: off the event loop
         await self.client.files_upload_v2(channel=channel, file=png, filename="streak.png",
                                           title=calendar_title(calendar.streak, calendar.language))

@@ -201,7 +201,7 @@ class TelegramAdapter:
         message_id = None
         try:
             for reply in replies:
-                message_id = await self._send(chat_id, reply, broadcast=True) or message_id
+                message_id = await self._send(chat_id, reply, pace=BROADCAST) or message_id
         except ChatMigrated as moved:
             raise ChatMoved(chat_key(PLATFORM, moved.new_chat_id)) from moved
         except (Forbidden, BadRequest) as refused:
@@ -218,11 +218,12 @@ class TelegramAdapter:
             raise PermanentSendError(refused.message) from refused
 
     async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None, as_spoiler: bool = False,
-                    broadcast: bool = False, link: dict | None = None, pace: str | None = None) -> str | None:
+                    link: dict | None = None, pace: str | None = None) -> str | None:
         """Render a reply (split at 4096 characters) and send it; buttons go with the last part. Returns
         the last message's id.
 
-        `broadcast` marks the daily fan-out, which yields every send slot to replies people wait for.
+        `pace` (the pacer's BROADCAST, REMINDER) marks sends nobody is waiting on, which yield every send slot
+        to replies people wait for.
         sendMessage is called through do_api_request, which keeps the answer as JSON: only its id is
         used, and building a Message object for each of thousands took a fifth of the fan-out's time.
         """
@@ -237,7 +238,7 @@ class TelegramAdapter:
             answer = await self.application.bot.do_api_request(
                 "sendMessage", api_kwargs={"chat_id": chat_id, "text": part, "parse_mode": ParseMode.HTML,
                                            **({"reply_markup": markup} if markup else {}), **replying},
-                rate_limit_args=BROADCAST if broadcast else pace)
+                rate_limit_args=pace)
             sent = str(answer["message_id"])
         return sent
 

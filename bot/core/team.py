@@ -26,6 +26,16 @@ class QuestionScore:
     grades: int
 
 
+def question_totals(grades: Iterable[tuple[str, date, str, str]]) -> list[tuple[str, int, int]]:
+    """(question id, sum of grade scores, grades) from grades as (member, drill day, question id, grade)."""
+    totals: dict[str, list[int]] = {}
+    for _, _, question_id, grade in grades:
+        totals.setdefault(question_id, [0, 0])
+        totals[question_id][0] += GRADE_SCORES[grade]
+        totals[question_id][1] += 1
+    return [(question_id, total, count) for question_id, (total, count) in totals.items()]
+
+
 def weak_spots(totals: Iterable[tuple[str, int, int]], size: int = WEAK_SPOTS) -> list[QuestionScore]:
     """The `size` questions with the lowest average grade, from (question id, sum of grade scores, grades).
 
@@ -81,10 +91,7 @@ def week_recap(
     member's points in it and in the week before, their current streaks and the topics' team recall."""
     hidden = set(hidden)
     graded = list(grades)
-    totals: dict[str, list[int]] = {}
-    for _, _, question_id, grade in graded:
-        totals.setdefault(question_id, []).append(GRADE_SCORES[grade])
-    hardest = weak_spots(((qid, sum(scores), len(scores)) for qid, scores in totals.items()), size=1)
+    hardest = weak_spots(question_totals(graded), size=1)
     named = sorted(((member, days) for member, days in streaks.items() if days > 0 and member not in hidden),
                    key=lambda item: (-item[1], item[0]))
     gains = [(member, points.get(member, 0) - points_before.get(member, 0)) for member in points if member not in hidden]

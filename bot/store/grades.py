@@ -41,24 +41,17 @@ class GradeStore(StorePart):
         return {date.fromisoformat(row[0]) for row in rows}
 
     def on_time_grades(self, chat_key: str, member_key: str, since: date) -> dict[date, str]:
-        """The member's on-time grades of the chat's drill days from `since` on, by day."""
+        """The member's on-time grades of the chat's drill days from `since` on, by day (the grades too, for
+        the calendar: `completed_days` reads only an index, for the streak after every grade)."""
         rows = self.db.execute(
             "select d.local_date, g.grade from grades g join deliveries d on d.id = g.delivery_id"
             " where d.chat = ? and g.member = ? and g.on_time = 1 and d.local_date >= ?",
             [chat_key, member_key, since.isoformat()])
         return {date.fromisoformat(day): grade for day, grade in rows}
 
-    def question_totals(self, chat_key: str, since: date) -> list[tuple[str, int, int]]:
-        """(question id, sum of grade scores, grades) of the chat's daily questions from `since` on, on time
-        or late, for questions still asked."""
-        return self.db.execute(
-            "select d.question_id, sum(case g.grade when 'knew' then 3 when 'partly' then 2 else 1 end), count(*)"
-            " from deliveries d join grades g on g.delivery_id = d.id join questions q on q.id = d.question_id"
-            " where d.chat = ? and d.local_date >= ? and q.active = 1 group by d.question_id",
-            [chat_key, since.isoformat()]).fetchall()
-
-    def week_grades(self, chat_key: str, since: date, before: date) -> list[tuple[str, date, str, str]]:
-        """(member, drill day, question id, grade) of every grade of the chat's daily questions in [since, before)."""
+    def grades_between(self, chat_key: str, since: date, before: date) -> list[tuple[str, date, str, str]]:
+        """(member, drill day, question id, grade) of every grade of the chat's daily questions in [since, before),
+        on time or late."""
         rows = self.db.execute(
             "select g.member, d.local_date, d.question_id, g.grade from deliveries d join grades g on g.delivery_id = d.id"
             " where d.chat = ? and d.local_date >= ? and d.local_date < ?", [chat_key, since.isoformat(), before.isoformat()])
@@ -171,7 +164,6 @@ class GradeStore(StorePart):
         """question id -> (due, stability) of every card the member has."""
         rows = self.db.execute("select question_id, due, stability from cards where member = ?", [member_key])
         return {qid: (datetime.fromisoformat(due), stability) for qid, due, stability in rows}
-
 
 
 def _day(stored: str | None) -> date | None:

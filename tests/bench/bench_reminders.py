@@ -19,6 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench_calendar import cpu_model  # noqa: E402 - a sibling script: the same machine line
+
 from bot.core.progress import POINTS  # noqa: E402
 from bot.reminder_sweep import ReminderSweep  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -74,10 +76,8 @@ def main() -> None:
             due = sweep.due(EVENING)
             times.append(time.perf_counter() - started)
         store.close()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
     median = statistics.median(times)
-    print(f"machine: {cpu}, Python {platform.python_version()}")
+    print(f"machine: {cpu_model()}, Python {platform.python_version()}")
     print(f"reminder sweep over {members:,} members ({len(due):,} due at 20:00 in Seoul): {median:.3f} s "
           f"(median of {RUNS} runs, {min(times):.3f}-{max(times):.3f} s): "
           f"{'PASS' if median < GOAL_S else 'MISS'} against {GOAL_S:.0f} s")
