@@ -51,12 +51,22 @@ class SlackPacing:
 
 @dataclass(frozen=True)
 class SlackSettings:
-    """Slack connection: bot token and either Socket Mode (app token) or HTTP mode (signing secret)."""
+    """Slack connection. One workspace: its bot token and either Socket Mode (app token) or HTTP mode
+    (signing secret). Many workspaces ("Add to Slack"): the app's client id and secret and HTTP mode; each
+    workspace's bot token then comes from its installation."""
 
-    bot_token: str
+    bot_token: str | None
     app_token: str | None
     signing_secret: str | None
     api_url: str
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    redirect_uri: str | None = None  # the OAuth redirect URL when the app has more than one
+
+    @property
+    def installs(self) -> bool:
+        """Many workspaces, each installing the app through OAuth (no bot token of our own)."""
+        return self.bot_token is None
 
 
 @dataclass(frozen=True)
@@ -251,20 +261,24 @@ def _telegram(env: Mapping[str, str]) -> TelegramSettings | None:
 
 
 def _slack(env: Mapping[str, str]) -> SlackSettings | None:
-    token = env.get("SLACK_BOT_TOKEN")
-    if not token:
-        return None
+    token = env.get("SLACK_BOT_TOKEN") or None
     app_token = env.get("SLACK_APP_TOKEN") or None
     signing_secret = env.get("SLACK_SIGNING_SECRET") or None
-    if not app_token and not signing_secret:
-        raise ConfigError("environment: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) "
-                          "nor SLACK_SIGNING_SECRET (HTTP mode) is")
-    return SlackSettings(
-        bot_token=token,
-        app_token=app_token,
-        signing_secret=signing_secret,
-        api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
-    )
+    client_id, client_secret = env.get("SLACK_CLIENT_ID") or None, env.get("SLACK_CLIENT_SECRET") or None
+    api_url = env.get("SLACK_API_URL") or "https://slack.com/api/"
+    if token:  # one workspace: the bot token wins over any OAuth settings
+        if not app_token and not signing_secret:
+            raise ConfigError("environment: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) "
+                              "nor SLACK_SIGNING_SECRET (HTTP mode) is")
+        return SlackSettings(bot_token=token, app_token=app_token, signing_secret=signing_secret, api_url=api_url)
+    if not client_id and not client_secret:
+        return None
+    if not (client_id and client_secret and signing_secret):
+        raise ConfigError("environment: installing to many Slack workspaces needs SLACK_CLIENT_ID, "
+                          "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET together")
+    return SlackSettings(bot_token=None, app_token=None, signing_secret=signing_secret, api_url=api_url,
+                         client_id=client_id, client_secret=client_secret,
+                         redirect_uri=env.get("SLACK_REDIRECT_URI") or None)
 
 
 def _git_source(reader: _Reader, env: Mapping[str, str], db_path: Path) -> GitSource | None:

@@ -48,7 +48,11 @@ class Sender(Protocol):
         """Send the daily replies to `chat` (a stored chat row); return the question's message id.
 
         Raise PermanentSendError or ChatMoved for those cases; any other exception is a transient
-        failure and the claim is retried after its lease."""
+        failure and the claim is retried after its lease.
+
+        A sender may also have `lane(chat_key) -> str`: the chats it paces together (a Slack workspace).
+        Each lane has its own bound on sends in flight, so that a lane waiting for its pace never holds
+        up another; without it, the platform is one lane."""
 
 
 @dataclass
@@ -95,7 +99,8 @@ class DailyDelivery:
         self.catch_up = catch_up
         self.lease = lease
         self.clock = clock
-        self._limit = asyncio.Semaphore(max_concurrent)
+        self.max_concurrent = max_concurrent
+        self._lanes: dict[tuple[str, str], asyncio.Semaphore] = {}
         self._stopping = False
         self._in_flight: set[asyncio.Task] = set()
         self._ticks: set[asyncio.Task] = set()
@@ -193,8 +198,18 @@ class DailyDelivery:
         await asyncio.shield(task)
         report.done += 1
 
+    def _lane(self, chat_key: str) -> asyncio.Semaphore:
+        """The bound on sends in flight of the chat's lane (see Sender)."""
+        platform = chat_key.partition(":")[0]
+        lane = getattr(self.senders.get(platform), "lane", None)
+        name = (platform, lane(chat_key) if lane else "")
+        bound = self._lanes.get(name)
+        if bound is None:
+            bound = self._lanes[name] = asyncio.Semaphore(self.max_concurrent)
+        return bound
+
     async def _deliver_new(self, chat: dict, day: date, now: datetime, report: SweepReport) -> None:
-        async with self._limit:
+        async with self._lane(chat["key"]):
             if self._stopping:
                 report.skipped += 1
                 return
@@ -210,7 +225,7 @@ class DailyDelivery:
         return delivery_id, self.drill.daily_replies(chat["key"], delivery_id)
 
     async def _retry(self, claim: dict, now: datetime, report: SweepReport) -> None:
-        async with self._limit:
+        async with self._lane(claim["chat"]):
             if self._stopping:
                 return
             renewed = await self._writes.do(self._renew, claim, now)

@@ -27,6 +27,8 @@ from bot.store import ChatStatus, Store
 
 
 RECENT_DAYS = 5  # the team-memory choice does not repeat a question of the last five drill days
+# Why a workspace's chats stopped when the app left it (Slack's event names): a new install undoes only these.
+UNINSTALLED = ("app_uninstalled", "tokens_revoked")
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,14 @@ class Drill:
         if row is not None and row["status"] == ChatStatus.ACTIVE:
             self.store.chats.set_status(chat_key, ChatStatus.INACTIVE, reason, now)
 
-    def platform_removed(self, platform: str, reason: str, now: datetime) -> None:
-        """The app was uninstalled or its token revoked: every chat on that platform stops."""
-        for row in self.store.chats.active_chats():
-            if row["platform"] == platform:
-                self.store.chats.set_status(row["key"], ChatStatus.INACTIVE, reason, now)
+    def installation_removed(self, key_prefix: str, reason: str, now: datetime) -> int:
+        """The app was uninstalled from a workspace (or its token revoked): every chat whose key starts with
+        `key_prefix` stops, history kept. `reason` is one of UNINSTALLED. Returns the chats stopped."""
+        return self.store.chats.deactivate_under(key_prefix, reason, now)
+
+    def installation_returned(self, key_prefix: str, now: datetime) -> int:
+        """The app was installed again: the chats its removal stopped go on with their schedules."""
+        return self.store.chats.reactivate_under(key_prefix, UNINSTALLED, now)
 
     def chat_moved(self, old_key: str, new_key: str) -> None:
         """The chat got a new id (a Telegram group became a supergroup): its history moves with it."""

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import datetime, timezone
 
 from bot.config import Settings
 
 FIELDS = ("chat", "delivery")  # passed as `extra=` by the log calls that concern one
+# Slack tokens the settings do not hold: each workspace's bot token comes from its installation.
+SLACK_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[0-9A-Za-z-]{8,}")
 
 
 class LineFormatter(logging.Formatter):
@@ -37,7 +40,7 @@ class LineFormatter(logging.Formatter):
                 line += " | " + " | ".join(error.splitlines())
         for secret in self.secrets:
             line = line.replace(secret, "***")
-        return line.replace("\n", " | ")
+        return SLACK_TOKEN.sub("***", line).replace("\n", " | ")
 
 
 def configure_logging(settings: Settings | None, level: int) -> None:
@@ -51,6 +54,6 @@ def configure_logging(settings: Settings | None, level: int) -> None:
 def _secrets(settings: Settings) -> tuple[str, ...]:
     telegram, slack, git = settings.telegram, settings.slack, settings.git
     found = [telegram.token, telegram.webhook_secret] if telegram else []
-    found += [slack.bot_token, slack.app_token, slack.signing_secret] if slack else []
+    found += [slack.bot_token, slack.app_token, slack.signing_secret, slack.client_secret] if slack else []
     found += [git.token] if git else []
     return tuple(secret for secret in found if secret)

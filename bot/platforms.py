@@ -53,6 +53,7 @@ async def open_platforms(app: App, clock: Callable[[], datetime], stack: AsyncEx
 
         slack_adapter = slack.SlackAdapter(app, settings.slack, clock)
         stack.push_async_callback(slack.stop_slack, slack_adapter)
+        await slack_adapter.place_unplaced_chats()  # before any request or delivery names them
         if listen:
             await slack.start_slack(slack_adapter, server)
         senders["slack"] = slack_adapter

@@ -32,6 +32,10 @@ class WebServer:
         """Serve POST requests to `path` with `handler`."""
         self.application.router.add_post(path, handler)
 
+    def add_get(self, path: str, handler: Handler) -> None:
+        """Serve GET requests to `path` with `handler`."""
+        self.application.router.add_get(path, handler)
+
     async def start(self) -> None:
         """Listen; with port 0 the system picks a free port, found afterwards in `port`."""
         self._runner = web.AppRunner(self.application, access_log=None, handle_signals=False)

@@ -72,7 +72,7 @@ async def test_post_message_stores_blocks_and_hands_out_increasing_ts(fake, clie
     assert first["message"]["blocks"] == BLOCKS and first["message"]["bot_id"] == "B0BOT"
     # JSON bodies keep their types: blocks a list, unfurl_links a bool.
     assert fake.messages("C1")[0] == {"channel": "C1", "text": "Q1", "blocks": BLOCKS, "unfurl_links": False,
-                                      "ts": first["ts"]}
+                                      "ts": first["ts"], "team": "T0001"}
     assert [m["text"] for m in fake.messages()] == ["Q1", "Q2", "hello"]
     assert fake.message("C1", second["ts"])["text"] == "Q2"
 
@@ -247,3 +247,170 @@ async def test_wait_for_call_wakes_on_the_answer_and_times_out_otherwise(fake, c
     assert [call.params["text"] for call in calls] == ["one", "two"]
     with pytest.raises(TimeoutError, match="chat.update: 0 of 1"):
         await fake.wait_for_call("chat.update", timeout=0.05)
+
+
+def add_second_workspace(fake):
+    """Workspace T0002 beside the default T0001, with the same channel C1 and user U1 in both."""
+    fake.add_workspace("T0002", "xoxb-two", name="Second Team")
+    fake.set_user("U1", "ann")
+    fake.set_user("U1", "bo", team="T0002")
+    fake.set_channel("C1", "drill")
+    fake.set_channel("C1", "quiz", team="T0002")
+    return client_for(fake), client_for(fake, token="xoxb-two")
+
+
+async def test_two_workspaces_keep_their_users_channels_and_messages_apart(fake):
+    one, two = add_second_workspace(fake)
+    assert [(await c.users_info(user="U1"))["user"]["name"] for c in (one, two)] == ["ann", "bo"]
+    assert (await two.users_info(user="U1"))["user"]["team_id"] == "T0002"
+    assert [(await c.conversations_info(channel="C1"))["channel"]["name"] for c in (one, two)] == ["drill", "quiz"]
+    fake.set_user("U2")  # only in T0001
+    assert (await error_of(two.users_info(user="U2"))).response["error"] == "user_not_found"
+
+    first = await one.chat_postMessage(channel="C1", text="for one")
+    second = await two.chat_postMessage(channel="C1", text="for two")
+    await two.chat_postEphemeral(channel="C1", user="U1", text="psst")
+    await two.chat_update(channel="C1", ts=second["ts"], text="for two (edited)")
+    assert second["message"]["team"] == "T0002"
+    assert [m["text"] for m in fake.messages("C1", team="T0001")] == ["for one"]
+    assert [(m["text"], m["team"]) for m in fake.messages(team="T0002")] == [("for two", "T0002")]
+    assert [e["team"] for e in fake.ephemerals("C1", "U1")] == ["T0002"] and fake.ephemerals(team="T0001") == []
+    assert [u["team"] for u in fake.updates("C1")] == ["T0002"]
+    assert fake.message("C1", second["ts"], team="T0002")["text"] == "for two (edited)"
+    assert fake.message("C1", first["ts"])["text"] == "for one"
+    # chat.update looks in the caller's workspace only.
+    assert (await error_of(one.chat_update(channel="C1", ts=second["ts"], text="x"))).response["error"] == (
+        "message_not_found")
+    assert [(c.method, c.team) for c in fake.calls[-3:]] == [
+        ("chat.postEphemeral", "T0002"), ("chat.update", "T0002"), ("chat.update", "T0001")]
+
+
+async def test_archive_remove_and_faults_touch_one_workspace_only(fake):
+    one, two = add_second_workspace(fake)
+    fake.archive("C1", team="T0002")
+    assert (await error_of(two.chat_postMessage(channel="C1", text="x"))).response["error"] == "is_archived"
+    await one.chat_postMessage(channel="C1", text="still open")
+    fake.remove_channel("C1")
+    assert (await error_of(one.conversations_info(channel="C1"))).response["error"] == "channel_not_found"
+    assert (await two.conversations_info(channel="C1"))["channel"]["is_archived"] is True
+    fake.fail_next("chat.postMessage", error="account_inactive", team="T0002")
+    await one.chat_postMessage(channel="C2", text="one is fine")
+    assert (await error_of(two.chat_postMessage(channel="C2", text="x"))).response["error"] == "account_inactive"
+    await two.chat_postMessage(channel="C2", text="two is back")
+    assert [(m["team"], m["text"]) for m in fake.messages("C2")] == [("T0001", "one is fine"), ("T0002", "two is back")]
+
+
+async def test_pacing_is_kept_per_workspace():
+    clock = ManualClock()
+    async with FakeSlackAPI(clock=clock) as fake:
+        one, two = add_second_workspace(fake)
+        await one.chat_postMessage(channel="C1", text="one")
+        await two.chat_postMessage(channel="C1", text="two's own C1")  # the same second, another workspace
+        refused = await error_of(one.chat_postMessage(channel="C1", text="too soon"))
+        assert (refused.response.status_code, refused.response.headers["Retry-After"]) == (429, "1")
+        assert (fake.rejected_429, fake.rejected_429_by_team) == (1, {"T0001": 1})
+        clock.now += 1.0
+        await one.chat_postMessage(channel="C1", text="again")
+        assert [m["text"] for m in fake.messages("C1", team="T0001")] == ["one", "again"]
+
+
+async def test_the_workspace_cap_is_counted_per_workspace():
+    clock = ManualClock()
+    async with FakeSlackAPI(workspace_per_minute=1, clock=clock) as fake:
+        one, two = add_second_workspace(fake)
+        await one.chat_postMessage(channel="C1", text="a")
+        await two.chat_postMessage(channel="C2", text="b")  # T0001's post does not count against T0002
+        refused = await error_of(one.chat_postMessage(channel="C2", text="c"))
+        assert refused.response.headers["Retry-After"] == "60"
+        assert fake.rejected_429_by_team == {"T0001": 1}
+
+
+async def test_auth_test_answers_for_the_tokens_workspace(fake):
+    fake.add_workspace("T0003", "xoxb-three", name="Grid Team", enterprise_id="E0001", bot_user_id="U3BOT",
+                       bot_id="B3BOT")
+    default = await client_for(fake).auth_test()
+    assert (default["team_id"], default["team"], default["url"]) == (
+        "T0001", "Drill Test", "https://drill-test.slack.com/")
+    assert "enterprise_id" not in default.data
+    third = await client_for(fake, token="xoxb-three").auth_test()
+    assert (third["team_id"], third["team"], third["enterprise_id"], third["user_id"], third["bot_id"]) == (
+        "T0003", "Grid Team", "E0001", "U3BOT", "B3BOT")
+    assert third["url"] == "https://grid-team.slack.com/" and third["is_enterprise_install"] is False
+    assert (await client_for(fake, token="xoxb-three").users_info(user="U3BOT"))["user"]["is_bot"] is True
+    assert [call.team for call in fake.calls_to("auth.test")] == ["T0001", "T0003"]
+
+
+async def test_unknown_and_revoked_tokens_are_refused(fake):
+    one, two = add_second_workspace(fake)
+    unknown = await error_of(client_for(fake, token="xoxb-nobody").auth_test())
+    assert (unknown.response.status_code, unknown.response["error"]) == (200, "invalid_auth")
+    fake.revoke("xoxb-two")
+    revoked = await error_of(two.chat_postMessage(channel="C1", text="after the uninstall"))
+    assert (revoked.response.status_code, revoked.response["error"]) == (200, "token_revoked")
+    assert (await one.auth_test())["team_id"] == "T0001"  # the other workspace is untouched
+    assert [(c.team, c.error) for c in fake.calls] == [
+        (None, "invalid_auth"), ("T0002", "token_revoked"), ("T0001", None)]
+    with pytest.raises(KeyError):
+        fake.revoke("xoxb-nobody")
+
+
+def installer(fake):
+    """A client with no bot token, as an app's OAuth redirect handler has."""
+    return AsyncWebClient(base_url=fake.base_url, retry_handlers=[])
+
+
+async def test_oauth_v2_access_exchanges_a_code_once_and_installs_the_workspace(fake):
+    fake.add_install_code("code-1", "T0009", "xoxb-nine", team_name="Ninth Team", user_id="U9ADMIN")
+    exchange = installer(fake).oauth_v2_access(client_id=fake.client_id, client_secret=fake.client_secret,
+                                               code="code-1")
+    answer = (await exchange).data
+    assert answer == {"ok": True, "access_token": "xoxb-nine", "token_type": "bot", "scope": "commands,chat:write",
+                      "bot_user_id": "U0BOT", "app_id": "A0DRILL", "team": {"id": "T0009", "name": "Ninth Team"},
+                      "enterprise": None, "authed_user": {"id": "U9ADMIN"}, "is_enterprise_install": False}
+    ninth = client_for(fake, token=answer["access_token"])
+    assert (await ninth.auth_test())["team_id"] == "T0009"
+    await ninth.chat_postMessage(channel="C1", text="hello ninth")
+    assert [m["team"] for m in fake.messages()] == ["T0009"]
+    again = await error_of(installer(fake).oauth_v2_access(client_id=fake.client_id,
+                                                             client_secret=fake.client_secret, code="code-1"))
+    assert (again.response.status_code, again.response["error"]) == (200, "invalid_code")
+    assert [(c.status, c.error, c.team) for c in fake.calls_to("oauth.v2.access")] == [
+        (200, None, None), (200, "invalid_code", None)]
+
+
+async def test_oauth_v2_access_refuses_wrong_client_credentials_and_never_records_the_secret(fake):
+    fake.add_install_code("code-2", "T0009", "xoxb-nine")
+    wrong_id = installer(fake).oauth_v2_access(client_id="9999.9999", client_secret=fake.client_secret, code="code-2")
+    assert (await error_of(wrong_id)).response["error"] == "invalid_client_id"
+    wrong_secret = installer(fake).oauth_v2_access(client_id=fake.client_id, client_secret="guessed", code="code-2")
+    assert (await error_of(wrong_secret)).response["error"] == "bad_client_secret"
+    assert (await error_of(installer(fake).oauth_v2_access(client_id=fake.client_id,
+                                                           client_secret=fake.client_secret, code="nope"))
+            ).response["error"] == "invalid_code"
+    # A refused exchange leaves the code unused; Slack also takes the credentials as form fields.
+    form = {"client_id": fake.client_id, "client_secret": fake.client_secret, "code": "code-2"}
+    assert (await installer(fake).api_call("oauth.v2.access", data=form))["access_token"] == "xoxb-nine"
+    assert fake.calls_to("oauth.v2.access")[-1].params == {**form, "client_secret": "***"}
+    recorded = json.dumps([call.params for call in fake.calls])
+    assert fake.client_secret not in recorded and "guessed" not in recorded
+
+
+async def test_oauth_v2_access_for_an_org_wide_install(fake):
+    fake.add_install_code("org-code", "T0010", "xoxb-org", team_name="Drill Org", enterprise_id="E0ORG",
+                          is_enterprise_install=True)
+    answer = await installer(fake).oauth_v2_access(client_id=fake.client_id, client_secret=fake.client_secret,
+                                                   code="org-code")
+    assert (answer["team"], answer["enterprise"], answer["is_enterprise_install"]) == (
+        None, {"id": "E0ORG", "name": "Drill Org"}, True)
+    org = client_for(fake, token="xoxb-org")
+    auth = await org.auth_test()
+    assert (auth["enterprise_id"], auth["is_enterprise_install"], auth["url"]) == (
+        "E0ORG", True, "https://drill-org.enterprise.slack.com/")
+    # The install is reachable by its enterprise id too.
+    fake.set_channel("C7", "org-drill", team="E0ORG")
+    assert (await org.conversations_info(channel="C7"))["channel"]["name"] == "org-drill"
+    await org.chat_postMessage(channel="C7", text="org-wide")
+    assert [m["text"] for m in fake.messages(team="E0ORG")] == ["org-wide"] == [
+        m["text"] for m in fake.messages(team="T0010")]
+    with pytest.raises(ValueError):
+        fake.add_install_code("bad", "T0011", "xoxb-bad", is_enterprise_install=True)

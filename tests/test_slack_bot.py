@@ -27,6 +27,8 @@ UPLOAD_STEPS = ("conversations.open", "files.getUploadURLExternal", UPLOAD_URL, 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 09:00 in Seoul
 SIGNING_SECRET = "test-signing-secret"
 CHANNEL, DM = "C0TEAM", "D0ANN"
+TEAM = "T0001"  # the fake's workspace, whose bot token the tests run with
+KEY = f"slack:{TEAM}:{CHANNEL}"  # the channel's store key
 NAMES = {"U0ANN": "ann", "U0BO": "bo", "U0ADMIN": "chief"}
 
 
@@ -139,7 +141,7 @@ async def test_subscribe_then_the_daily_question_is_posted_for_the_channel(slack
     assert await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul") == 200
     (confirmation,) = [c.params for c in await slack.fake.wait_for_call("response_url")]
     assert confirmation["response_type"] == "ephemeral" and "09:00" in confirmation["text"]
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["subscribed_by"] == "slack:U0ANN"
+    assert slack.app.store.chats.chat(KEY)["subscribed_by"] == "slack:T0001:U0ANN"
 
     report = await slack.sweep()
     assert report.sent == 1
@@ -161,10 +163,10 @@ async def test_only_the_subscriber_and_workspace_admins_change_the_schedule(slac
     await refused_after_ann_subscribed(slack, "schedule time 10:00")
     await slack.slash("U0ADMIN", "schedule time 10:00")
     await slack.fake.wait_for_call("response_url", 3)
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["at"] == "10:00"
+    assert slack.app.store.chats.chat(KEY)["at"] == "10:00"
     await slack.slash("U0ANN", "unsubscribe")
     await slack.fake.wait_for_call("response_url", 4)
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "stopped"
+    assert slack.app.store.chats.chat(KEY)["status"] == "stopped"
 
 
 @pytest.mark.parametrize("typed", ["subscribe 25:00", "subscribe 09:00 Mars/Olympus", "schedule days funday",
@@ -209,8 +211,8 @@ async def test_reveal_and_grades_by_two_members_update_the_answered_count(slack)
         assert f"{count}명이 채점" in json.dumps(shown["blocks"], ensure_ascii=False)
         assert "답:" not in shown_text(shown) and "정답" not in shown_text(shown)
 
-    points = slack.app.store.grades.points_by_member(f"slack:{CHANNEL}")
-    assert {member: p for member, (_, p) in points.items()} == {"slack:U0ANN": 3, "slack:U0BO": 2}
+    points = slack.app.store.grades.points_by_member(KEY)
+    assert {member: p for member, (_, p) in points.items()} == {"slack:T0001:U0ANN": 3, "slack:T0001:U0BO": 2}
     await slack.slash("U0BO", "leaderboard")
     board = (await slack.fake.wait_for_call("response_url", 2))[-1].params
     assert board["response_type"] == "in_channel" and board["text"].index("ann") < board["text"].index("bo")
@@ -252,7 +254,7 @@ async def test_channel_not_found_and_archived_deactivate_and_a_429_is_retried(sl
     report = await slack.sweep()
     assert (report.sent, report.deactivated) == (1, 2)
     store = slack.app.store
-    assert (store.chats.chat("slack:C0GONE")["reason"], store.chats.chat("slack:C0ARCH")["reason"]) == (
+    assert (store.chats.chat("slack:T0001:C0GONE")["reason"], store.chats.chat("slack:T0001:C0ARCH")["reason"]) == (
         "channel_not_found", "is_archived")
     assert len(slack.fake.messages("C0BUSY")) == 1
 
@@ -274,9 +276,9 @@ async def test_removing_the_app_deactivates_and_inviting_it_back_reactivates(sla
     await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
     await slack.fake.wait_for_call("response_url")
     assert await slack.event({"type": "channel_left", "channel": CHANNEL}) == 200
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "inactive"
+    assert slack.app.store.chats.chat(KEY)["status"] == "inactive"
     assert await slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": CHANNEL}) == 200
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "active"
+    assert slack.app.store.chats.chat(KEY)["status"] == "active"
 
 
 @pytest.mark.parametrize("signing", [{"secret": "not-the-secret"}, {"timestamp": int(time.time()) - 6 * 60}],
@@ -285,11 +287,11 @@ async def test_http_mode_rejects_bad_signatures_and_stale_requests_with_401(slac
     before = store_snapshot(slack.app.store)
     assert await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul", **signing) == 401
     await slack.adapter.settled()
-    assert store_snapshot(slack.app.store) == before and slack.app.store.chats.chat(f"slack:{CHANNEL}") is None
+    assert store_snapshot(slack.app.store) == before and slack.app.store.chats.chat(KEY) is None
     assert slack.fake.calls == []  # not even auth.test: the request stopped at the door
     assert await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul") == 200  # the same, properly signed
     await slack.fake.wait_for_call("response_url")
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "active"
+    assert slack.app.store.chats.chat(KEY)["status"] == "active"
 
 
 async def test_push_delivers_through_slack_when_it_is_configured(slack, capsys):
@@ -306,9 +308,9 @@ async def test_a_revoked_bot_token_stops_every_channel_but_a_revoked_user_token_
     await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
     await slack.fake.wait_for_call("response_url")
     await slack.event({"type": "tokens_revoked", "tokens": {"oauth": ["U0ANN"]}})
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "active"
+    assert slack.app.store.chats.chat(KEY)["status"] == "active"
     await slack.event({"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}})
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["reason"] == "tokens_revoked"
+    assert slack.app.store.chats.chat(KEY)["reason"] == "tokens_revoked"
 
 
 async def test_grades_at_once_leave_the_right_count_with_no_more_updates_than_grades(slack):
@@ -345,7 +347,7 @@ async def test_many_grades_while_the_count_is_being_updated_make_one_more_update
     slack.fake.release("chat.update")
     await slack.adapter.settled()
 
-    assert slack.app.store.grades.graded_count(slack.app.store.deliveries.latest_drill_day(f"slack:{CHANNEL}")["id"]) == len(members)
+    assert slack.app.store.grades.graded_count(slack.app.store.deliveries.latest_drill_day(KEY)["id"]) == len(members)
     # The held update, then one more for the eleven grades that came in meanwhile.
     assert len(slack.fake.calls_to("chat.update")) == 2
     final = json.dumps(slack.fake.message(CHANNEL, daily["ts"])["blocks"], ensure_ascii=False)
@@ -354,16 +356,16 @@ async def test_many_grades_while_the_count_is_being_updated_make_one_more_update
 
 async def test_a_running_subscription_is_not_taken_over_by_someone_subscribing_it_again(slack):
     await refused_after_ann_subscribed(slack, "subscribe 07:00 UTC")
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["subscribed_by"] == "slack:U0ANN"
+    assert slack.app.store.chats.chat(KEY)["subscribed_by"] == "slack:T0001:U0ANN"
     # A workspace admin may; so may anyone once it was stopped.
     await slack.slash("U0ADMIN", "subscribe 08:00")
     await slack.fake.wait_for_call("response_url", 3)
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["at"] == "08:00"
+    assert slack.app.store.chats.chat(KEY)["at"] == "08:00"
     await slack.slash("U0ADMIN", "unsubscribe")
     await slack.slash("U0BO", "subscribe 07:00 UTC")
     await slack.fake.wait_for_call("response_url", 5)
-    row = slack.app.store.chats.chat(f"slack:{CHANNEL}")
-    assert (row["status"], row["at"], row["subscribed_by"]) == ("active", "07:00", "slack:U0BO")
+    row = slack.app.store.chats.chat(KEY)
+    assert (row["status"], row["at"], row["subscribed_by"]) == ("active", "07:00", "slack:T0001:U0BO")
 
 
 async def test_a_member_joining_does_not_reactivate_a_channel_only_the_app_joining_does(slack):
@@ -371,9 +373,9 @@ async def test_a_member_joining_does_not_reactivate_a_channel_only_the_app_joini
     await slack.fake.wait_for_call("response_url")
     await slack.event({"type": "channel_left", "channel": CHANNEL})
     await slack.event({"type": "member_joined_channel", "user": "U0BO", "channel": CHANNEL})
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "inactive"
+    assert slack.app.store.chats.chat(KEY)["status"] == "inactive"
     await slack.event({"type": "member_joined_channel", "user": "U0BOT", "channel": CHANNEL})
-    assert slack.app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "active"
+    assert slack.app.store.chats.chat(KEY)["status"] == "active"
 
 
 KOREAN_NOTES = """---
@@ -480,14 +482,14 @@ async def test_a_reminder_goes_to_the_members_dm_and_not_to_one_who_turned_it_of
 
 async def test_the_weekly_recap_is_posted_once_on_the_first_drill_day_of_a_week(slack):
     await slack.slash("U0ANN", "subscribe 09:00 Asia/Seoul")
-    channel = chat_ref(CHANNEL, "drill")
+    channel = chat_ref(TEAM, CHANNEL, "drill")
     for day in range(5):  # last week: Ann grades every day, Bo from Tuesday
         when = NOW - timedelta(days=7 - day)
         await slack.app.delivery(slack.senders, lambda when=when: when).sweep(when)
         delivery_id = slack.app.store.deliveries.latest_drill_day(channel.key)["id"]
         for user, grade in (("U0ANN", "knew"), ("U0BO", "partly" if day else None)):
             if grade:
-                slack.app.drill.action(channel, member_ref(user, NAMES[user]), grade_payload(delivery_id, grade),
+                slack.app.drill.action(channel, member_ref(TEAM, user, NAMES[user]), grade_payload(delivery_id, grade),
                                        when + timedelta(hours=1))
     before = len(slack.fake.messages(CHANNEL))
     assert (await slack.sweep()).sent == 1

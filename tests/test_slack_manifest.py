@@ -12,6 +12,7 @@ from conftest import PROJECT_ROOT
 MANIFEST = PROJECT_ROOT / "config" / "slack-manifest.yaml"
 # From each method's and event's page on api.slack.com ("Required scopes").
 METHOD_SCOPES = {
+    "auth_test": set(),  # which workspace a bot token belongs to
     "chat_postMessage": {"chat:write"},
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
@@ -61,3 +62,13 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_code_needs():
     needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
     needed = needed.union(*(EVENT_SCOPES[e] for e in manifest()["settings"]["event_subscriptions"]["bot_events"]))
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_an_install_asks_for_the_manifests_scopes_and_comes_back_to_its_redirect_url():
+    """bolt's OAuth flow asks for slack.BOT_SCOPES: the same as the manifest, so that an "Add to Slack"
+    install grants what the app configured in Slack asks for."""
+    parsed = manifest()
+    assert set(slack.BOT_SCOPES) == set(parsed["oauth_config"]["scopes"]["bot"])
+    (redirect,) = parsed["oauth_config"]["redirect_urls"]
+    assert redirect.endswith("/slack/oauth_redirect")
+    assert redirect.rsplit("/slack/", 1)[0] == parsed["settings"]["event_subscriptions"]["request_url"].rsplit("/slack/", 1)[0]

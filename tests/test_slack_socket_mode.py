@@ -28,7 +28,7 @@ async def test_socket_mode_needs_no_port_and_handles_commands_and_buttons(tmp_pa
             envelope = await fake.send_envelope("slash_commands", slash_payload(fake, "U0ANN", "subscribe 09:00"))
             await fake.wait_for_ack(envelope)
             await fake.wait_for_call("response_url")
-            assert app.store.chats.chat(f"slack:{CHANNEL}")["status"] == "active"
+            assert app.store.chats.chat(f"slack:T0001:{CHANNEL}")["status"] == "active"
 
             await app.delivery(platforms.senders, lambda: NOW).sweep(NOW)
             (daily,) = fake.messages(CHANNEL)

@@ -95,3 +95,39 @@ def test_questions_cleaned_by_the_new_reader_keep_everyones_history(tmp_path):
             assert not list(store.db.query(f"select 1 from {table} where question_id in (?, ?)", old))
     finally:
         app.close()
+
+
+async def test_a_single_workspace_slack_database_moves_under_its_workspace_with_everyone_as_they_were(tmp_path):
+    """tests/upgrade/v0.3.0-slack.db was written by the bot that kept Slack chats as `slack:C...`
+    (make_slack_db.py). The first start with the bot token moves them under the token's workspace."""
+    from contextlib import AsyncExitStack
+
+    from bot.platforms import open_platforms
+    from fakes.slack_api import TEAM_ID, FakeSlackAPI
+    from upgrade.make_slack_db import readings as slack_readings
+
+    expected = json.loads((UPGRADE / "v0.3.0-slack.json").read_text(encoding="utf-8"))
+    db = tmp_path / "drill.db"
+    shutil.copy(UPGRADE / "v0.3.0-slack.db", db)
+    now = datetime.fromisoformat(expected["written_at"])
+    async with FakeSlackAPI() as fake:
+        app = build_app(load_settings({
+            "DRILL_DB": str(db), "DRILL_CONTENT": str(UPGRADE / "reader_notes.md"), "SLACK_BOT_TOKEN": fake.token,
+            "SLACK_API_URL": fake.base_url, "SLACK_SIGNING_SECRET": "test-signing-secret"}), now)
+        try:
+            async with AsyncExitStack() as stack:
+                await open_platforms(app, lambda: now, stack, listen=False)
+            members = {old: old.replace("slack:", f"slack:{TEAM_ID}:") for old in expected["members"]}
+            assert slack_readings(app, f"slack:{TEAM_ID}:C0TEAM", members, now) == expected
+            keys = [row["key"] for row in app.store.db.query("select key from chats order by key")]
+            assert keys == [f"slack:{TEAM_ID}:C0TEAM", f"slack:{TEAM_ID}:D0ANN"]
+            # Nothing is left under the old keys, and a second start has nothing to move.
+            for table, column in (("members", "key"), ("grades", "member"), ("chat_totals", "member"),
+                                  ("streak_states", "member"), ("cards", "member"), ("deliveries", "chat")):
+                left = app.store.db.execute(f"select count(*) from {table} where {column} not like 'slack:{TEAM_ID}:%'")
+                assert left.fetchone()[0] == 0, table
+            async with AsyncExitStack() as stack:
+                await open_platforms(app, lambda: now, stack, listen=False)
+            assert len(fake.calls_to("auth.test")) == 1
+        finally:
+            app.close()

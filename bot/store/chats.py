@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import datetime
 
 from bot.store.rows import Chat
 from bot.store.connection import StorePart, write_transaction
+
+
+# A Slack chat or member key from before workspaces were part of them: `slack:C1` rather than `slack:T1:C1`.
+_UNPLACED = "{column} like 'slack:%' and {column} not like 'slack:%:%'"
 
 
 class ChatStore(StorePart):
@@ -50,6 +55,52 @@ class ChatStore(StorePart):
         """(platform, status, reason, chats) for every combination there is: what `status` shows."""
         return self.db.execute("select platform, status, coalesce(reason, ''), count(*) from chats"
                                " group by 1, 2, 3 order by 1, 2, 3").fetchall()
+
+    def deactivate_under(self, prefix: str, reason: str, now: datetime) -> int:
+        """Mark every active chat whose key starts with `prefix` inactive (a Slack workspace that uninstalled
+        the app); returns how many."""
+        return self.db.execute(
+            "update chats set status = 'inactive', reason = ?, updated_at = ? where status = 'active'"
+            " and substr(key, 1, length(?)) = ?", [reason, now.isoformat(), prefix, prefix]).rowcount
+
+    def reactivate_under(self, prefix: str, reasons: Collection[str], now: datetime) -> int:
+        """Make the chats under `prefix` that were deactivated for one of `reasons` active again (the app
+        installed again); a chat stopped or archived for another reason stays as it is."""
+        marks = ", ".join("?" * len(reasons))
+        return self.db.execute(
+            f"update chats set status = 'active', reason = null, updated_at = ? where status = 'inactive'"
+            f" and reason in ({marks}) and substr(key, 1, length(?)) = ?",
+            [now.isoformat(), *reasons, prefix, prefix]).rowcount
+
+    def unplaced_slack_chats(self) -> int:
+        """Slack chats still keyed `slack:C...`, as the bot kept them before Slack keys named the workspace."""
+        return self.db.execute(f"select count(*) from chats where {_UNPLACED.format(column='key')}").fetchone()[0]
+
+    def place_slack_rows(self, workspace: str) -> int:
+        """Move every Slack chat and member still keyed without a workspace (`slack:C1`, `slack:U1`) under
+        `workspace` (`slack:T1:C1`, `slack:T1:U1`) with all of their history, in one transaction: a bot that
+        served one workspace before knows it only by its token. Returns the chats moved."""
+        def placed(column: str) -> str:
+            return f"'slack:' || ? || ':' || substr({column}, 7)"
+        unplaced = _UNPLACED.format(column="member")
+        with write_transaction(self.db):
+            db = self.db
+            # Chats: deliveries, totals, streak states and reminders follow by their foreign keys' cascade.
+            moved = db.execute(f"update chats set key = {placed('key')} where {_UNPLACED.format(column='key')}",
+                               [workspace]).rowcount
+            db.execute(f"update flags set chat = {placed('chat')} where {_UNPLACED.format(column='chat')}",
+                       [workspace])
+            # Members: the new rows first, so that every reference can move before the old rows go. Moving a
+            # grade moves its points in chat_totals too (the grade triggers), leaving the old rows at zero.
+            db.execute(f"insert into members (key, name, hidden) select {placed('key')}, name, hidden from members"
+                       f" where {_UNPLACED.format(column='key')}", [workspace])
+            for table in ("grades", "cards", "streak_states", "reminders", "reminders_sent", "flags"):
+                db.execute(f"update {table} set member = {placed('member')} where {unplaced}", [workspace])
+            db.execute(f"delete from chat_totals where {unplaced}")
+            db.execute(f"update chats set subscribed_by = {placed('subscribed_by')}"
+                       f" where {_UNPLACED.format(column='subscribed_by')}", [workspace])
+            db.execute(f"delete from members where {_UNPLACED.format(column='key')}")
+        return moved
 
     def active_chats(self) -> list[Chat]:
         """Every chat that receives the daily question."""
