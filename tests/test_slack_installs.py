@@ -71,10 +71,14 @@ class Installs:
         await self.adapter.settled()
         return status
 
-    async def slash(self, team: str, user: str, text: str, channel: str = "C1", **signing) -> int:
+    async def slash(self, team: str, user: str, text: str, channel: str = "C1", org: str | None = None,
+                    **signing) -> int:
+        """`/quiz text` typed in `team` (a workspace of the organization `org`, when the app was installed
+        for the whole organization)."""
+        org_fields = {"enterprise_id": org, "is_enterprise_install": "true"} if org else {"is_enterprise_install": "false"}
         return await self.post(urlencode({
             "team_id": team, "channel_id": channel, "channel_name": "drill", "user_id": user, "user_name": user.lower(),
-            "command": "/quiz", "text": text, "api_app_id": "A0DRILL", "is_enterprise_install": "false",
+            "command": "/quiz", "text": text, "api_app_id": "A0DRILL", **org_fields,
             "response_url": self.fake.response_url(f"{team}-{user}"), "trigger_id": "1.2.3"}),
             "application/x-www-form-urlencoded", **signing)
 
@@ -207,6 +211,20 @@ async def test_an_uninstall_stops_only_that_workspace_and_a_reinstall_brings_it_
     assert (await installs.sweep(tomorrow)).sent == 2
     red = [call for call in installs.fake.calls_to("chat.postMessage") if call.team == "T0RED" and call.ok]
     assert len(red) == 1  # with the new token: the revoked one is refused by the fake
+
+
+async def test_an_organization_wide_install_keeps_its_workspaces_chats_under_the_organization(installs):
+    """Enterprise Grid: one install serves every workspace of the organization, with one token; channel ids
+    are unique across an organization, so its chats are kept under the organization's id."""
+    installs.fake.add_install_code("code-org", "E0ORG", "xoxb-org-wide-token", enterprise_id="E0ORG",
+                                   is_enterprise_install=True, team_name="org")
+    state, cookie = await installs.install_page()
+    assert await installs.come_back("code-org", state, cookie) == 200
+    assert await installs.slash("T0EAST", "W1", "subscribe 09:00 Asia/Seoul", channel="C7", org="E0ORG") == 200
+    assert installs.app.store.chats.chat("slack:E0ORG:C7")["status"] == "active"
+    assert (await installs.sweep()).sent == 1
+    (post,) = [call for call in installs.fake.calls_to("chat.postMessage") if call.ok]
+    assert post.params["channel"] == "C7" and post.team == "E0ORG"
 
 
 async def test_every_request_is_signed_in_this_mode_too(installs):
