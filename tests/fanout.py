@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.core.schedule import format_days, parse_days
 from bot.store import Store, open_database
+from fakes.slack_api import TEAM_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,23 +40,30 @@ def write_settings(path: Path, *, scale: float | None, lease_seconds: int = 5, s
     return path
 
 
-def seed_chats(db_path: Path, count: int, *, group_share: float = 0.3, platform: str = "telegram") -> list:
-    """Subscribe `count` chats, all due this very minute (UTC); returns their platform ids.
+def seed_chats(db_path: Path, count: int, *, group_share: float = 0.3, platform: str = "telegram",
+               workspaces: list[str] | None = None) -> list:
+    """Subscribe `count` chats, all due this very minute (UTC); returns how to name them to DailyCount.
 
-    Telegram: private chats and groups (`group_share` of them); Slack: channels.
+    Telegram: private chats and groups (`group_share` of them), returned as their chat ids. Slack:
+    channels spread evenly over `workspaces` (default: the fake's TEAM_ID), keyed `slack:<team>:<channel>`
+    as the bot keys them, returned as (team, channel) pairs; channel ids repeat from one workspace to
+    the next (2,000 channels over 200 workspaces: C00000000..C00000009 in each).
     """
     now = datetime.now(timezone.utc)
     store = Store(open_database(db_path))
     if platform == "slack":
-        chat_ids: list = [f"C{n:08d}" for n in range(count)]
+        teams = workspaces or [TEAM_ID]
+        chat_ids: list = [(teams[n % len(teams)], f"C{n // len(teams):08d}") for n in range(count)]
     else:
         groups = round(count * group_share)
         chat_ids = [-(1_000_000 + n) for n in range(groups)] + [1_000_000 + n for n in range(count - groups)]
     every_day = format_days(parse_days("daily"))
     try:
         for chat_id in chat_ids:
-            key = f"{platform}:{chat_id}"
-            kind = "channel" if platform == "slack" else ("group" if chat_id < 0 else "private")
+            if platform == "slack":
+                key, kind = f"slack:{chat_id[0]}:{chat_id[1]}", "channel"
+            else:
+                key, kind = f"{platform}:{chat_id}", ("group" if chat_id < 0 else "private")
             store.chats.ensure_chat(key, platform, kind, "", "en", now)
             store.chats.subscribe(key, at=now.strftime("%H:%M"), zone="UTC", days=every_day, by=f"{platform}:1", now=now)
     finally:
@@ -71,6 +79,13 @@ def bot_env(fake, db_path: Path, settings_path: Path) -> dict[str, str]:
         return {**env, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url}
     return {**env, "SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.base_url,
             "SLACK_SIGNING_SECRET": "bench-signing-secret", "PORT": "0"}
+
+
+def slack_oauth_env(fake, db_path: Path, settings_path: Path) -> dict[str, str]:
+    """The environment of a bot serving every workspace installed in its database ("Add to Slack"): the
+    fake's client id and secret, no SLACK_BOT_TOKEN; each workspace's token comes from its installation."""
+    env = {k: v for k, v in bot_env(fake, db_path, settings_path).items() if k != "SLACK_BOT_TOKEN"}
+    return {**env, "SLACK_CLIENT_ID": fake.client_id, "SLACK_CLIENT_SECRET": fake.client_secret}
 
 
 class BotProcess:
@@ -120,7 +135,9 @@ def is_daily(params: dict) -> bool:
 
 @dataclass
 class DailyCount:
-    """Successful daily-question sends per chat, kept up to date from the fake's answered calls."""
+    """Successful daily-question sends per chat, kept up to date from the fake's answered calls.
+
+    Chats are counted as seed_chats names them: Telegram chat ids, Slack (team, channel) pairs."""
 
     per_chat: Counter
     first_at: float | None = None
@@ -137,8 +154,10 @@ class DailyCount:
     def _seen(self, call) -> None:
         sent = (call.method == "sendMessage" and call.status == 200) or (call.method == "chat.postMessage" and call.ok)
         if sent and is_daily(call.params):
-            chat_id = call.params.get("chat_id", call.params.get("channel"))
-            self.per_chat[int(chat_id) if call.method == "sendMessage" else chat_id] += 1
+            if call.method == "sendMessage":
+                self.per_chat[int(call.params["chat_id"])] += 1
+            else:  # a channel id names a channel only within its workspace
+                self.per_chat[call.team, call.params.get("channel")] += 1
             self.first_at = self.first_at or call.at
             self.last_at = call.at
             if self._reached is not None and self.delivered >= self._target:
@@ -152,7 +171,8 @@ class DailyCount:
     def duplicates(self) -> int:
         return sum(n - 1 for n in self.per_chat.values() if n > 1)
 
-    def missing(self, chat_ids: list[int]) -> int:
+    def missing(self, chat_ids: list) -> int:
+        """Chats of `chat_ids` (as seed_chats returns them) without a daily question."""
         return sum(1 for chat_id in chat_ids if chat_id not in self.per_chat)
 
     async def wait_for(self, chats: int, timeout: float) -> bool:

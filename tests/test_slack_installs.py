@@ -6,9 +6,11 @@ import io
 import json
 import logging
 import re
+import shutil
 import time
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import aiohttp
@@ -106,8 +108,11 @@ class Installs:
 
 
 @asynccontextmanager
-async def running_installs(tmp_path):
-    """The bot with the app's client id and secret (no bot token) on a free port, on a fresh database."""
+async def running_installs(tmp_path, database: Path | None = None):
+    """The bot with the app's client id and secret (no bot token) on a free port, on a fresh database (or
+    a copy of `database`)."""
+    if database is not None:
+        shutil.copy(database, tmp_path / "drill.db")
     fake = FakeSlackAPI(enforce_limits=False)
     await fake.start()
     env = {"DRILL_DB": str(tmp_path / "drill.db"), "SLACK_CLIENT_ID": fake.client_id,
@@ -253,3 +258,16 @@ async def test_the_client_secret_and_the_tokens_never_reach_the_log(installs):
     assert "oauth.v2.access" in logged  # the exchange itself was logged, with its response
     assert installs.fake.client_secret not in logged
     assert TOKENS["T0RED"] not in logged
+
+
+async def test_chats_kept_before_workspaces_wait_for_their_token_and_are_never_stopped(tmp_path, caplog):
+    """A single-workspace database started without a bot token: which workspace its `slack:C...` chats
+    belong to is unknown, so they stay as they are (the log says how to move them) and the fan-out leaves
+    them be rather than stop them."""
+    old = Path(__file__).parent / "upgrade" / "v0.3.0-slack.db"
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.slack"):
+        async with running_installs(tmp_path, old) as installs:
+            report = await installs.sweep(NOW + timedelta(days=1))
+            assert report.sent == 0 and installs.fake.calls_to("chat.postMessage") == []
+            assert installs.app.store.chats.chat("slack:C0TEAM")["status"] == "active"
+    assert any("start the bot once with that workspace's SLACK_BOT_TOKEN" in r.getMessage() for r in caplog.records)

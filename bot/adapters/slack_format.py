@@ -10,6 +10,8 @@ in follow-up messages.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 
 from markdown_it.tree import SyntaxTreeNode
@@ -253,6 +255,16 @@ def answer_messages(markdown: str, *, reserve: int = 0, max_blocks: int = SLACK_
 def answer_blocks(markdown: str, *, max_blocks: int = SLACK_MAX_BLOCKS, reserve: int = 0) -> list[dict]:
     """Markdown as the blocks of one message, `reserve` of `max_blocks` left free: what does not fit is
     left out, and the last block kept ends with "…" to say so (a table or divider gives way to the mark)."""
+    return json.loads(_answer_blocks_json(markdown, max_blocks, reserve))  # a copy of its own: callers add to it
+
+
+@functools.lru_cache(maxsize=1024)
+def _answer_blocks_json(markdown: str, max_blocks: int, reserve: int) -> str:
+    # The morning fan-out posts the day's few questions to thousands of channels: each is rendered once.
+    return json.dumps(_answer_blocks(markdown, max_blocks, reserve), ensure_ascii=False)
+
+
+def _answer_blocks(markdown: str, max_blocks: int, reserve: int) -> list[dict]:
     if max_blocks <= reserve:
         raise ValueError(f"max_blocks={max_blocks} with reserve={reserve} leaves no room for the answer")
     messages = answer_messages(markdown, max_blocks=max_blocks - reserve)
@@ -281,6 +293,7 @@ def _piece_text(piece: dict) -> str:
     return plain(piece.get("elements", []))
 
 
+@functools.lru_cache(maxsize=1024)
 def plain_text(markdown: str, limit: int = SLACK_LIMIT) -> str:
     """Markdown as short plain text for a message's `text` fallback (notifications), at most `limit` chars.
 
