@@ -27,8 +27,10 @@ from bot.store import ChatStatus, Store
 
 
 RECENT_DAYS = 5  # the team-memory choice does not repeat a question of the last five drill days
-# Why a workspace's chats stopped when the app left it (Slack's event names): a new install undoes only these.
-UNINSTALLED = ("app_uninstalled", "tokens_revoked")
+# Why a chat stopped when the app lost its access to the workspace: Slack's events for it, and its errors
+# for a send with a dead token. A new install of the app brings back the chats stopped for these only.
+UNINSTALLED = ("app_uninstalled", "tokens_revoked", "token_revoked", "invalid_auth", "account_inactive",
+               "team_access_not_granted")
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,21 @@ async def test_an_organization_wide_install_keeps_its_workspaces_chats_under_the
     assert post.params["channel"] == "C7" and post.team == "E0ORG"
 
 
+async def test_a_token_revoked_without_an_event_stops_that_workspaces_chats_until_it_installs_again(installs):
+    """Slack may refuse a send with `token_revoked` before (or without) its event reaching the bot."""
+    await installs.install("T0RED")
+    await installs.slash("T0RED", "U1", "subscribe 09:00 Asia/Seoul")
+    installs.fake.revoke(TOKENS["T0RED"])
+    report = await installs.sweep()
+    assert (report.sent, report.deactivated) == (0, 1)
+    chat = installs.app.store.chats.chat("slack:T0RED:C1")
+    assert (chat["status"], chat["reason"]) == ("inactive", "token_revoked")
+    installs.fake.add_install_code("code-again", "T0RED", "xoxb-red-workspace-token-2")
+    state, cookie = await installs.install_page()
+    assert await installs.come_back("code-again", state, cookie) == 200
+    assert installs.app.store.chats.chat("slack:T0RED:C1")["status"] == "active"
+
+
 async def test_every_request_is_signed_in_this_mode_too(installs):
     await installs.install("T0RED")
     assert await installs.slash("T0RED", "U1", "subscribe", secret="not-the-secret") == 401

@@ -38,19 +38,23 @@ from fanout import (  # noqa: E402
     BotProcess, DailyCount, is_daily, print_figures, seed_chats, slack_oauth_env, timed_out, write_settings,
 )
 
-# The target for the worst workspace's wait beyond its own limit, max(F - L). Served side by side, a
-# workspace's F - L is made of two things of its own. Its first post after the fan-out's first: every
-# workspace's chats are claimed in the same sweep, so this is the spread of one start-up, tens of ms when
-# nothing one workspace needs waits for another's. And its own pacer's stretch of L: the bot spaces a
-# workspace's posts 1% wider than its rate and counts a post inside its one-second window until Slack
-# answers it, so at 1/s each of the C - 1 steps takes the interval plus a round trip (steps of 1.07-1.13 s
-# measured on two busy cores: about 1 s over 9 steps at the defaults). 2 s holds both with some room. It
-# does not hold a start-up in which most workspaces wait for work done for all of them (2-core VM,
-# 2026-12-01: when a few workspaces posted first, the rest followed 1.5-3.4 s later, behind the token
-# look-ups and message rendering of every workspace's channels; F - L 2.5-4.4 s against 0.6-1.7 s
-# otherwise): that is a workspace held up by others, which this target is there to catch. Fully behind
-# another workspace it would be a whole L (9 s at the defaults); workspace after workspace, W x L.
-MAX_WAIT_BEYOND_LIMIT_S = 2.0
+# The target: no workspace waits for its turn behind another. A workspace that waits behind another
+# starts posting a whole L (9 s at the defaults) after the fan-out's first post, and served one after
+# another the last one waits (W - 1) x L. Served side by side, every workspace's first post comes within
+# the start-up of one sweep (all chats are claimed together): under one step of its own pace (1 s at
+# 60/min). So the check is the latest first post, against one step of the pace.
+#
+# F - L is printed beside it, not checked: beyond the start, it is each workspace's own pacer stretching
+# its steps. The bot counts a post inside its one-second window until Slack answers it (so that a late
+# request is never over the limit at Slack), so each of the C - 1 steps takes the interval plus a round
+# trip: 1.06-1.14 s a step measured with 2,000 sends in flight on two cores, 0.5-1.3 s over 9 steps.
+#
+# With no workspace pace (--workspace-per-minute 0) a workspace's own limit is nothing (each channel gets
+# one post), every send is ready at once, and the first posts spread over the whole fan-out at the bot's
+# throughput: that run measures the throughput, and the check does not apply.
+def max_start_s(per_minute: int) -> float | None:
+    """The latest a workspace's first post may come after the fan-out's first: one step of its pace."""
+    return 60 / per_minute if per_minute else None
 
 
 def cpu_model() -> str:
@@ -156,7 +160,7 @@ def main() -> int:
     if args.keep:
         print(f"kept: {work}")
     limit_s = run["limit_s"]
-    worst_beyond = max(run["beyond"], default=float("inf"))
+    latest_start, start_target = max(run["starts"], default=float("inf")), max_start_s(args.workspace_per_minute)
     exactly_once = run["done"] and run["missing"] == run["duplicates"] == 0
     rows = [
         ("delivered / missing / duplicated", f"{run['delivered']:,} / {run['missing']} / {run['duplicates']}",
@@ -168,11 +172,11 @@ def main() -> int:
         ("bot start to first delivery", f"{run['start_to_first_s']:.2f} s", "", None),
         ("workspaces with every channel", f"{run['workspaces_done']} of {args.workspaces}", "", None),
         ("own limit L per workspace", f"{limit_s:.2f} s", "", None),
-        ("a workspace's first post, median / max", spread(run["starts"]), "", None),
+        ("a workspace's first post after the first, median / max", spread(run["starts"]),
+         f"max < {start_target:g} s" if start_target else "", latest_start < start_target if start_target else None),
         ("gap between a workspace's posts, median / max", spread(run["gaps"]), "", None),
         ("finish F, median / max", spread(run["finish"]), "", None),
-        ("beyond own limit F - L, median / max", spread(run["beyond"]), f"max < {MAX_WAIT_BEYOND_LIMIT_S:g} s",
-         worst_beyond < MAX_WAIT_BEYOND_LIMIT_S),
+        ("beyond own limit F - L, median / max", spread(run["beyond"]), "", None),
         ("workspace after workspace, W x L", f"{args.workspaces * limit_s:,.0f} s", "", None),
         ("peak RSS", f"{run['rss_mb']:.0f} MB", "", None),
         ("clean exit on SIGTERM", f"status {run['exit']}", "0", run["exit"] == 0),
