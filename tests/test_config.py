@@ -71,3 +71,16 @@ def test_tokens_come_from_the_environment():
 def test_slack_needs_a_mode():
     with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
         load_settings({"SLACK_BOT_TOKEN": "xoxb-1"})
+
+
+def test_slack_for_many_workspaces_needs_the_app_credentials_and_the_signing_secret_together():
+    app = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "secret-of-the-app", "SLACK_SIGNING_SECRET": "s"}
+    settings = load_settings(app)
+    assert settings.slack.installs and settings.slack.bot_token is None and settings.needs_http_server
+    assert "secret-of-the-app" not in repr(settings)
+    for missing in app:
+        with pytest.raises(ConfigError, match="SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET"):
+            load_settings({k: v for k, v in app.items() if k != missing})
+    # A bot token means one workspace, whatever else is set.
+    one = load_settings({**app, "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert not one.slack.installs and one.slack.client_id is None
