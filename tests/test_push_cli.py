@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from cli import run_bot, schedule_settings
 
-from bot.store import Store, open_database
+from bot.store import Store, backup_database, open_database
 
 NOT_DUE = timedelta(hours=2)
 
@@ -52,3 +52,20 @@ def test_db_backup_copies_every_grade(tmp_path):
     assert re.fullmatch(r"backed up .+ to .+copy\.db \([0-9,]+ pages\)\n", result.stdout)
     with sqlite3.connect(copy) as restored:
         assert restored.execute("select count(*) from cards").fetchone()[0] == 1
+
+
+def test_db_backup_reports_its_progress_while_it_copies_and_replaces_an_old_copy(tmp_path):
+    """The progress is read from the copy's growing file while the one backup step runs on its own thread."""
+    source, copy = tmp_path / "big.db", tmp_path / "copy.db"
+    with sqlite3.connect(source) as db:  # about 20 MB: SQLite writes the copy out well before its commit
+        db.execute("create table t (v text)")
+        db.executemany("insert into t values (?)", (("x" * 300,) for _ in range(60_000)))
+    source_pages = sqlite3.connect(source).execute("pragma page_count").fetchone()[0]
+    copy.write_bytes(b"an old copy, not a database")
+    seen: list[tuple[int, int]] = []
+    pages = backup_database(source, copy, lambda done, total: seen.append((done, total)), every=0.0005)
+    assert pages == source_pages and seen[-1] == (pages, pages)
+    assert any(0 < done < total for done, total in seen), seen  # shown while copying, not only at the end
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))  # it only moves forward
+    with sqlite3.connect(copy) as restored:
+        assert restored.execute("select count(*) from t").fetchone()[0] == 60_000
