@@ -28,9 +28,12 @@ def bot_status(store: Store, settings: Settings, now: datetime) -> dict:
                   **store.deliveries.counts_since(now - timedelta(days=1))}
     deliveries["past_lease"] = len(store.deliveries.stale_claims(now - settings.claim_lease))
     healthy, health = _health(store, settings.sweep_every, now)
-    return {"healthy": healthy, "health": health, "chats": chats, "deliveries_last_24h": deliveries,
-            "last_sweep": store.runtime.get("last_sweep"), "started": store.runtime.get("started"),
-            "notes": {**(store.runtime.get("notes") or {}), "topics": store.bank.topics()}}
+    status = {"healthy": healthy, "health": health, "chats": chats, "deliveries_last_24h": deliveries,
+              "last_sweep": store.runtime.get("last_sweep"), "started": store.runtime.get("started"),
+              "notes": {**(store.runtime.get("notes") or {}), "topics": store.bank.topics()}}
+    if settings.slack is not None and settings.slack.installs:
+        status["slack_workspaces_installed"] = store.chats.installed_slack_workspaces()
+    return status
 
 
 def _health(store: Store, sweep_every: timedelta, now: datetime) -> tuple[bool, str]:
@@ -58,6 +61,8 @@ def status_text(status: dict) -> str:
         reasons = f" ({', '.join(f'{reason} {n}' for reason, n in inactive.items())})" if inactive else ""
         lines.append(f"  {platform}: {counts['active']} active, {counts['new']} new, {counts['stopped']} stopped, "
                      f"{sum(inactive.values())} inactive{reasons}")
+    if "slack_workspaces_installed" in status:
+        lines.append(f"  Slack workspaces with the app installed: {status['slack_workspaces_installed']}")
     d = status["deliveries_last_24h"]
     lines.append(f"Deliveries in the last 24 hours: {d['sent']} sent, {d['claimed']} being sent, {d['failed']} failed, "
                  f"{d['empty']} with no question left; {d['past_lease']} claims past their lease")

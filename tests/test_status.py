@@ -22,12 +22,12 @@ def chats_and_deliveries(app) -> None:
     and a Slack channel that was archived."""
     chats = app.store.chats
     for key, platform in (("telegram:1", "telegram"), ("telegram:2", "telegram"), ("telegram:3", "telegram"),
-                          ("telegram:4", "telegram"), ("slack:C1", "slack")):
+                          ("telegram:4", "telegram"), ("slack:T1:C1", "slack")):
         chats.ensure_chat(key, platform, "group", "Team", "ko", NOW)
-    for key in ("telegram:1", "telegram:2", "telegram:3", "slack:C1"):
+    for key in ("telegram:1", "telegram:2", "telegram:3", "slack:T1:C1"):
         chats.subscribe(key, at="09:00", zone="Asia/Seoul", days="mon-fri", by="telegram:9", now=NOW)
     chats.set_status("telegram:3", "inactive", "blocked", NOW)
-    chats.set_status("slack:C1", "inactive", "channel_archive", NOW)
+    chats.set_status("slack:T1:C1", "inactive", "channel_archive", NOW)
     question = app.store.bank.active_question_ids()[0]
     sent = app.store.deliveries.claim_delivery("telegram:1", DAY, question, 1, NOW)
     app.store.deliveries.mark_sent(sent, "77", NOW)
@@ -115,3 +115,28 @@ def test_the_status_command_in_text_json_and_as_a_health_check(tmp_path):
     store.close()
     check = run_bot(db, "status", "--check")
     assert check.returncode == 1 and check.stdout.startswith("no sweep completed for 36")
+
+
+def test_with_add_to_slack_the_status_counts_the_installed_workspaces(tmp_path):
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    from bot.adapters.slack_installations import Installations
+    from bot.status import status_text
+
+    settings = load_settings({"DRILL_DB": str(tmp_path / "drill.db"), "SLACK_CLIENT_ID": "1111.2222",
+                              "SLACK_CLIENT_SECRET": "secret-of-the-app", "SLACK_SIGNING_SECRET": "s"})
+    app = build_app(settings, NOW)
+    try:
+        assert bot_status(app.store, settings, NOW)["slack_workspaces_installed"] == 0  # no install yet
+        installations = Installations(settings.db_path, "1111.2222")
+        for team, enterprise, org_wide in (("T1", None, False), ("T1", None, False), ("T2", "E1", False),
+                                           (None, "E9", True)):  # T1 installed twice: one workspace
+            installations.save(Installation(app_id="A1", team_id=team, enterprise_id=enterprise, user_id="U1",
+                                            bot_token=f"xoxb-{team}-{enterprise}", bot_id="B1", bot_user_id="U0",
+                                            is_enterprise_install=org_wide))
+        installations.delete_all(enterprise_id="E1", team_id="T2")  # uninstalled
+        status = bot_status(app.store, settings, NOW)
+        assert status["slack_workspaces_installed"] == 2
+        assert "Slack workspaces with the app installed: 2" in status_text(status)
+    finally:
+        app.close()

@@ -102,6 +102,14 @@ class ChatStore(StorePart):
             db.execute(f"delete from members where {_UNPLACED.format(column='key')}")
         return moved
 
+    def installed_slack_workspaces(self) -> int:
+        """How many Slack workspaces have the app installed ("Add to Slack"): read from slack-sdk's own
+        installation table in this file (bot/adapters/slack_installations.py), 0 before the first install."""
+        if not self.db["slack_bots"].exists():
+            return 0
+        return self.db.execute("select count(distinct case when is_enterprise_install then enterprise_id"
+                               " else team_id end) from slack_bots").fetchone()[0]
+
     def active_chats(self) -> list[Chat]:
         """Every chat that receives the daily question."""
         return list(self.db.query("select * from chats where status = 'active' order by key"))
