@@ -276,6 +276,9 @@ def _slack(env: Mapping[str, str]) -> SlackSettings | None:
     if not (client_id and client_secret and signing_secret):
         raise ConfigError("environment: installing to many Slack workspaces needs SLACK_CLIENT_ID, "
                           "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET together")
+    if app_token:
+        raise ConfigError("environment: SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN; installing to many "
+                          "workspaces runs in HTTP mode")
     return SlackSettings(bot_token=None, app_token=None, signing_secret=signing_secret, api_url=api_url,
                          client_id=client_id, client_secret=client_secret,
                          redirect_uri=env.get("SLACK_REDIRECT_URI") or None)

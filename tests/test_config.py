@@ -81,6 +81,8 @@ def test_slack_for_many_workspaces_needs_the_app_credentials_and_the_signing_sec
     for missing in app:
         with pytest.raises(ConfigError, match="SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET"):
             load_settings({k: v for k, v in app.items() if k != missing})
+    with pytest.raises(ConfigError, match="runs in HTTP mode"):
+        load_settings({**app, "SLACK_APP_TOKEN": "xapp-1"})
     # A bot token means one workspace, whatever else is set.
     one = load_settings({**app, "SLACK_BOT_TOKEN": "xoxb-1"})
     assert not one.slack.installs and one.slack.client_id is None
