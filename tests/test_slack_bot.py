@@ -32,6 +32,16 @@ KEY = f"slack:{TEAM}:{CHANNEL}"  # the channel's store key
 NAMES = {"U0ANN": "ann", "U0BO": "bo", "U0ADMIN": "chief"}
 
 
+async def signed_post(http: aiohttp.ClientSession, body: str, content_type: str, *, timestamp: int | None = None,
+                      secret: str = SIGNING_SECRET) -> int:
+    """POST `body` to the bot's /slack/events as Slack does, signed with `secret`; the answer's status."""
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature, "Content-Type": content_type}
+    async with http.post("/slack/events", data=body.encode(), headers=headers) as response:
+        return response.status
+
+
 class Slack:
     """Sends requests to the bot the way Slack does: signed, form-encoded, to /slack/events."""
 
@@ -39,14 +49,8 @@ class Slack:
         self.fake, self.app, self.senders, self.http = fake, app, senders, http
         self.adapter = senders["slack"]
 
-    async def post(self, body: str, content_type: str, *, timestamp: int | None = None,
-                   secret: str = SIGNING_SECRET) -> int:
-        stamp = str(timestamp if timestamp is not None else int(time.time()))
-        signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
-        headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
-                   "Content-Type": content_type}
-        async with self.http.post("/slack/events", data=body.encode(), headers=headers) as response:
-            return response.status
+    async def post(self, body: str, content_type: str, **signing) -> int:
+        return await signed_post(self.http, body, content_type, **signing)
 
     async def slash(self, user: str, text: str, channel: str = CHANNEL, **signing) -> int:
         body = urlencode({

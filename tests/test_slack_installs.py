@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import shutil
-import time
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,7 +14,6 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import aiohttp
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
 from bot.config import load_settings
@@ -24,9 +22,9 @@ from bot.core.progress import POINTS
 from bot.logs import LineFormatter, _secrets
 from bot.platforms import open_platforms
 from fakes.slack_api import FakeSlackAPI
+from test_slack_bot import SIGNING_SECRET, signed_post
 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)  # Monday 09:00 in Seoul
-SIGNING_SECRET = "test-signing-secret"
 TOKENS = {"T0RED": "xoxb-red-workspace-token", "T0BLUE": "xoxb-blue-workspace-token"}
 COOKIE = "slack-app-oauth-state"
 
@@ -64,12 +62,9 @@ class Installs:
         state, cookie = await self.install_page()
         return await self.come_back(code, state, cookie)
 
-    async def post(self, body: str, content_type: str, secret: str = SIGNING_SECRET) -> int:
-        stamp = str(int(time.time()))
-        headers = {"X-Slack-Request-Timestamp": stamp, "Content-Type": content_type,
-                   "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)}
-        async with self.http.post("/slack/events", data=body.encode(), headers=headers) as response:
-            status = response.status
+    async def post(self, body: str, content_type: str, **signing) -> int:
+        """A signed request, then its listener waited for (bolt answers at once and runs it after)."""
+        status = await signed_post(self.http, body, content_type, **signing)
         await self.adapter.settled()
         return status
 

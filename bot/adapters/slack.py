@@ -56,7 +56,6 @@ CHANNEL_GONE_EVENTS = ("channel_left", "group_left", "channel_archive", "group_a
 PERMANENT_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel", *UNINSTALLED})
 # What the app asks a workspace for when it installs (config/slack-manifest.yaml has the same; a test checks).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read", "im:write", "files:write")
-RETRY_HANDLERS = (AsyncConnectionErrorRetryHandler, lambda: AsyncRateLimitErrorRetryHandler(max_retry_count=3))
 
 
 def chat_ref(workspace: str, channel_id: str, name: str = "") -> ChatRef:
@@ -74,6 +73,11 @@ def slack_ids(key: str) -> tuple[str, str]:
     """(workspace, Slack's own id) of a chat's or member's store key: 'slack:T1:C1' -> ('T1', 'C1')."""
     workspace, _, own_id = platform_id(key).partition(":")
     return workspace, own_id
+
+
+def workspace_prefix(workspace: str) -> str:
+    """The start of every chat key in `workspace`: 'T1' -> 'slack:T1:'."""
+    return chat_key(PLATFORM, f"{workspace}:")
 
 
 def request_workspace(context) -> str:
@@ -160,8 +164,8 @@ class SlackAdapter:
             self.bolt.event(name)(self.handlers.track(handler))
 
     def _web_client(self, token: str | None) -> AsyncWebClient:
-        return AsyncWebClient(token=token, base_url=self.settings.api_url,
-                              retry_handlers=[make() for make in RETRY_HANDLERS])
+        return AsyncWebClient(token=token, base_url=self.settings.api_url, retry_handlers=[
+            AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
 
     def _oauth_settings(self) -> AsyncOAuthSettings:
         """bolt's OAuth flow: /slack/install (the "Add to Slack" page, with a state used once and tied to the
@@ -225,7 +229,7 @@ class SlackAdapter:
         installation = args.installation
         workspace = workspace_of(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
         self._clients.pop(workspace, None)  # a reinstall brings a new token
-        returned = await self.app.run(self.app.drill.installation_returned, chat_key(PLATFORM, workspace + ":"),
+        returned = await self.app.run(self.app.drill.installation_returned, workspace_prefix(workspace),
                                       self.clock())
         log.info("installed in Slack workspace %s (%s); %d chats active again", workspace,
                  installation.team_name or installation.enterprise_name, returned)
@@ -305,7 +309,7 @@ class SlackAdapter:
             await self.installations.async_delete_all(enterprise_id=context.enterprise_id,
                                                       team_id=None if org_wide else context.team_id)
             self._clients.pop(workspace, None)
-        stopped = await self.app.run(self.app.drill.installation_removed, chat_key(PLATFORM, workspace + ":"),
+        stopped = await self.app.run(self.app.drill.installation_removed, workspace_prefix(workspace),
                                      event.get("type", "app_uninstalled"), self.clock())
         log.info("removed from Slack workspace %s (%s); %d chats stopped", workspace, event.get("type"), stopped)
 

@@ -12,6 +12,7 @@ bot by the workspace id in a chat's key alone, which is one query on their table
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -65,7 +66,7 @@ class Installations(SQLite3InstallationStore):
         return await asyncio.to_thread(self._bot_token, workspace)
 
     def _bot_token(self, workspace: str) -> str | None:
-        with self.connect() as conn:
+        with contextlib.closing(self.connect()) as conn:
             row = conn.execute(
                 "select bot_token from slack_bots where client_id = ? and"
                 " (team_id = ? or (is_enterprise_install = 1 and enterprise_id = ?))"

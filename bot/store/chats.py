@@ -10,8 +10,9 @@ from bot.store.rows import Chat
 from bot.store.connection import StorePart, write_transaction
 
 
-# A Slack chat or member key from before workspaces were part of them: `slack:C1` rather than `slack:T1:C1`.
-_UNPLACED = "{column} like 'slack:%' and {column} not like 'slack:%:%'"
+def _unplaced(column: str) -> str:
+    """SQL: `column` holds a Slack key from before workspaces were part of them (`slack:C1`, not `slack:T1:C1`)."""
+    return f"{column} like 'slack:%' and {column} not like 'slack:%:%'"
 
 
 class ChatStore(StorePart):
@@ -74,32 +75,29 @@ class ChatStore(StorePart):
 
     def unplaced_slack_chats(self) -> int:
         """Slack chats still keyed `slack:C...`, as the bot kept them before Slack keys named the workspace."""
-        return self.db.execute(f"select count(*) from chats where {_UNPLACED.format(column='key')}").fetchone()[0]
+        return self.db.execute(f"select count(*) from chats where {_unplaced('key')}").fetchone()[0]
 
     def place_slack_rows(self, workspace: str) -> int:
         """Move every Slack chat and member still keyed without a workspace (`slack:C1`, `slack:U1`) under
         `workspace` (`slack:T1:C1`, `slack:T1:U1`) with all of their history, in one transaction: a bot that
         served one workspace before knows it only by its token. Returns the chats moved."""
-        def placed(column: str) -> str:
-            return f"'slack:' || ? || ':' || substr({column}, 7)"
-        unplaced = _UNPLACED.format(column="member")
+        def move(table: str, column: str) -> int:
+            return self.db.execute(f"update {table} set {column} = 'slack:' || ? || ':' || substr({column}, 7)"
+                                   f" where {_unplaced(column)}", [workspace]).rowcount
+
         with write_transaction(self.db):
-            db = self.db
             # Chats: deliveries, totals, streak states and reminders follow by their foreign keys' cascade.
-            moved = db.execute(f"update chats set key = {placed('key')} where {_UNPLACED.format(column='key')}",
-                               [workspace]).rowcount
-            db.execute(f"update flags set chat = {placed('chat')} where {_UNPLACED.format(column='chat')}",
-                       [workspace])
+            moved = move("chats", "key")
+            move("flags", "chat")
             # Members: the new rows first, so that every reference can move before the old rows go. Moving a
             # grade moves its points in chat_totals too (the grade triggers), leaving the old rows at zero.
-            db.execute(f"insert into members (key, name, hidden) select {placed('key')}, name, hidden from members"
-                       f" where {_UNPLACED.format(column='key')}", [workspace])
+            self.db.execute("insert into members (key, name, hidden) select 'slack:' || ? || ':' || substr(key, 7),"
+                            f" name, hidden from members where {_unplaced('key')}", [workspace])
             for table in ("grades", "cards", "streak_states", "reminders", "reminders_sent", "flags"):
-                db.execute(f"update {table} set member = {placed('member')} where {unplaced}", [workspace])
-            db.execute(f"delete from chat_totals where {unplaced}")
-            db.execute(f"update chats set subscribed_by = {placed('subscribed_by')}"
-                       f" where {_UNPLACED.format(column='subscribed_by')}", [workspace])
-            db.execute(f"delete from members where {_UNPLACED.format(column='key')}")
+                move(table, "member")
+            move("chats", "subscribed_by")
+            self.db.execute(f"delete from chat_totals where {_unplaced('member')}")
+            self.db.execute(f"delete from members where {_unplaced('key')}")
         return moved
 
     def installed_slack_workspaces(self) -> int:

@@ -31,6 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from slack_sdk.oauth.installation_store.models.installation import Installation  # noqa: E402
 
+from bench_calendar import cpu_model  # noqa: E402 - a sibling script: the same machine line
 from bot.adapters.slack import BOT_SCOPES  # noqa: E402
 from bot.adapters.slack_installations import Installations  # noqa: E402
 from fakes.slack_api import BOT_ID, BOT_USER_ID, FakeSlackAPI  # noqa: E402
@@ -55,17 +56,6 @@ from fanout import (  # noqa: E402
 def max_start_s(per_minute: int) -> float | None:
     """The latest a workspace's first post may come after the fan-out's first: one step of its pace."""
     return 60 / per_minute if per_minute else None
-
-
-def cpu_model() -> str:
-    """The CPU's "model name" from /proc/cpuinfo ("unknown CPU" where there is none)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def install(fake: FakeSlackAPI, db: Path, teams: list[str]) -> None:
