@@ -7,6 +7,7 @@ call `Drill.command` or `Drill.action`, and render the `Reply` objects they get 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -27,10 +28,6 @@ from bot.store import ChatStatus, Store
 
 
 RECENT_DAYS = 5  # the team-memory choice does not repeat a question of the last five drill days
-# Why a chat stopped when the app lost its access to the workspace: Slack's events for it, and its errors
-# for a send with a dead token. A new install of the app brings back the chats stopped for these only.
-UNINSTALLED = ("app_uninstalled", "tokens_revoked", "token_revoked", "invalid_auth", "account_inactive",
-               "team_access_not_granted")
 
 
 @dataclass(frozen=True)
@@ -118,12 +115,13 @@ class Drill:
 
     def installation_removed(self, key_prefix: str, reason: str, now: datetime) -> int:
         """The app was uninstalled from a workspace (or its token revoked): every chat whose key starts with
-        `key_prefix` stops, history kept. `reason` is one of UNINSTALLED. Returns the chats stopped."""
+        `key_prefix` stops, history kept. Returns the chats stopped."""
         return self.store.chats.deactivate_under(key_prefix, reason, now)
 
-    def installation_returned(self, key_prefix: str, now: datetime) -> int:
-        """The app was installed again: the chats its removal stopped go on with their schedules."""
-        return self.store.chats.reactivate_under(key_prefix, UNINSTALLED, now)
+    def installation_returned(self, key_prefix: str, removal_reasons: Collection[str], now: datetime) -> int:
+        """The app was installed again: the chats under `key_prefix` that stopped for one of `removal_reasons`
+        go on with their schedules (one archived or left stays as it is)."""
+        return self.store.chats.reactivate_under(key_prefix, removal_reasons, now)
 
     def chat_moved(self, old_key: str, new_key: str) -> None:
         """The chat got a new id (a Telegram group became a supergroup): its history moves with it."""

@@ -341,6 +341,7 @@ async def test_a_group_answer_with_code_links_to_a_private_copy_with_its_code_fo
         assert "유효하지 않습니다" in last_sent(fake, PRIVATE)["text"]  # not before the group has seen it
 
         await deliver(fake, tap(GROUP, 43, show["callback_data"], question, "g1"), "sendMessage", 4)
+        await senders["telegram"].settled()  # the answer's message id is stored after Telegram answers the send
         spoiler = fake.sent_messages(GROUP)[-1]
         assert "<tg-spoiler>" in spoiler["text"] and "<code" not in spoiler["text"]  # Telegram forbids code there
         grades, (report,), (link,) = spoiler["reply_markup"]["inline_keyboard"]

@@ -42,7 +42,6 @@ from bot.core.messages import text
 from bot.core.progress import StreakCalendar
 from bot.core.replies import ChatRef, MemberRef, Reply, chat_key, platform_id
 from bot.delivery import PermanentSendError
-from bot.drill import UNINSTALLED
 from bot.pacing import BROADCAST, PERSON, REMINDER, SlotPacer, WindowLimit
 from bot.web import WebServer
 
@@ -53,6 +52,10 @@ EVENTS_PATH = "/slack/events"
 ACTION_PREFIX = "drill_"
 # The app removed from a channel (public or private) or the channel archived.
 CHANNEL_GONE_EVENTS = ("channel_left", "group_left", "channel_archive", "group_archive")
+# The app lost its access to a workspace: Slack's events for it, and its errors for a send with a dead token.
+# A new install brings back the chats stopped for these, and only these.
+UNINSTALLED = ("app_uninstalled", "tokens_revoked", "token_revoked", "invalid_auth", "account_inactive",
+               "team_access_not_granted")
 PERMANENT_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel", *UNINSTALLED})
 # What the app asks a workspace for when it installs (config/slack-manifest.yaml has the same; a test checks).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read", "im:write", "files:write")
@@ -230,7 +233,7 @@ class SlackAdapter:
         workspace = workspace_of(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
         self._clients.pop(workspace, None)  # a reinstall brings a new token
         returned = await self.app.run(self.app.drill.installation_returned, workspace_prefix(workspace),
-                                      self.clock())
+                                      UNINSTALLED, self.clock())
         log.info("installed in Slack workspace %s (%s); %d chats active again", workspace,
                  installation.team_name or installation.enterprise_name, returned)
         return await args.default.success(args)
